@@ -1,0 +1,568 @@
+/* After the order: capture (PaidSales, after PaidChange for a lower amount),
+ * void (PaidCancel), refund (PaidReturn, or PaidChange for a part), adjust
+ * (PaidChange) and status (SearchTradeMulti).
+ *
+ * The plugin is stateless, so every operation first inquires the order: the
+ * gateway's record gives the access keys (which never leave the plugin),
+ * decides whether the operation is allowed, and makes repeats idempotent (a
+ * capture of a captured order returns it instead of failing). A lost answer
+ * to a money-moving call is settled by a second inquiry, never by a blind
+ * resend. */
+#include <stdio.h>
+#include <string.h>
+
+#include "paid_internal.h"
+
+typedef int (*done_fn)(const paid_trade *t, int64_t amount, int64_t tax);
+
+static int done_sales(const paid_trade *t, int64_t amount, int64_t tax)
+{
+    (void)amount;
+    (void)tax;
+    return !strcmp(t->status, "SALES");
+}
+
+static int done_cancel(const paid_trade *t, int64_t amount, int64_t tax)
+{
+    (void)amount;
+    (void)tax;
+    return !strcmp(t->status, "CANCEL");
+}
+
+static int done_return(const paid_trade *t, int64_t amount, int64_t tax)
+{
+    (void)amount;
+    (void)tax;
+    return !strcmp(t->status, "RETURN");
+}
+
+static int done_change(const paid_trade *t, int64_t amount, int64_t tax)
+{
+    return t->amount == amount && t->tax == tax;
+}
+
+/* The fields every after-order call sends, in the protocol's order. */
+static size_t base_fields(const pmp_ctx *ctx, const paid_trade *t, const char *order_id,
+                          gw_field *f)
+{
+    f[0] = (gw_field){"ShopID", ctx->cfg.shop_id, strlen(ctx->cfg.shop_id)};
+    f[1] = (gw_field){"ShopPass", ctx->cfg.shop_pass, strlen(ctx->cfg.shop_pass)};
+    f[2] = (gw_field){"AccessID", t->access_id, strlen(t->access_id)};
+    f[3] = (gw_field){"AccessPass", t->access_pass, strlen(t->access_pass)};
+    f[4] = (gw_field){"OrderID", order_id, strlen(order_id)};
+    return 5;
+}
+
+#define MUTATION_DONE 0
+#define MUTATION_REFUSED 1 /* the gateway answered with ErrCode; call->resp holds it */
+
+/* Runs a money-moving call. A lost answer is settled by inquiry: when the
+ * order shows the change, it happened; when the order is exactly as before,
+ * it did not, and the call is sent once more; anything else is unknown.
+ * Returns MUTATION_DONE (literal filled), MUTATION_REFUSED, or a PMP_E_*. */
+static int32_t run_mutation(paid_op *op, gw_call *call, const char *order_id,
+                            const paid_trade *before, done_fn done, int64_t amount, int64_t tax,
+                            char *literal, size_t literal_size)
+{
+    int attempt, crc;
+
+    for (attempt = 0; attempt < 2; attempt++) {
+        paid_trade t;
+        int32_t rc;
+
+        crc = paid_call(op, call);
+        if (crc == GW_CALL_OK) {
+            snprintf(literal, literal_size, "%s", gw_resp_str(&call->resp, "Status"));
+            gw_call_release(call);
+            return MUTATION_DONE;
+        }
+        if (crc == GW_CALL_ERROR)
+            return MUTATION_REFUSED;
+        if (crc != GW_CALL_UNKNOWN)
+            return paid_call_error(op, call, crc, 1);
+        gw_logf(&op->ctx->log, PMP_LOG_WARN, "%s: answer to %s for %s lost (%s); inquiring",
+                op->name, call->operation, order_id, call->detail);
+        rc = paid_search(op, order_id, &t);
+        if (rc == PMP_OK && done(&t, amount, tax)) {
+            snprintf(literal, literal_size, "%s", t.status);
+            paid_trade_release(&t);
+            return MUTATION_DONE;
+        }
+        if (rc != PMP_OK || strcmp(t.status, before->status) || t.amount != before->amount ||
+            t.tax != before->tax) {
+            paid_trade_release(&t);
+            return gw_error_set(op->err, PMP_E_OUTCOME_UNKNOWN, 1, NULL,
+                                "%s: %s for %s may have reached the gateway and the inquiry "
+                                "could not settle it; retry the same request",
+                                op->name, call->operation, order_id);
+        }
+        paid_trade_release(&t);
+    }
+    return gw_error_set(op->err, PMP_E_OUTCOME_UNKNOWN, 1, NULL,
+                        "%s: %s for %s got no answer twice and the order is unchanged; retry the "
+                        "same request",
+                        op->name, call->operation, order_id);
+}
+
+/* PaidChange to new totals. */
+static int32_t change_amount(paid_op *op, const char *order_id, const paid_trade *t,
+                             int64_t amount, int64_t tax, gw_call *call, char *literal,
+                             size_t literal_size)
+{
+    char a[24], x[24];
+    gw_field f[7];
+    size_t n = base_fields(op->ctx, t, order_id, f);
+    int32_t rc;
+
+    paid_format_amount(amount, a, sizeof(a));
+    paid_format_amount(tax, x, sizeof(x));
+    f[n++] = (gw_field){"Amount", a, strlen(a)};
+    f[n++] = (gw_field){"Tax", x, strlen(x)};
+    memset(call, 0, sizeof(*call));
+    call->operation = "PaidChange";
+    call->fields = f;
+    call->nfields = n;
+    rc = run_mutation(op, call, order_id, t, done_change, amount, tax, literal, literal_size);
+    /* f lives on this stack frame; only call->resp outlives it. */
+    call->fields = NULL;
+    call->nfields = 0;
+    return rc;
+}
+
+static int32_t state_error(paid_op *op, const char *order_id, const paid_trade *t,
+                           const char *needs)
+{
+    return gw_error_set(op->err, PMP_E_STATE, 0, NULL, "%s: order %s is %s (%s); %s", op->name,
+                        order_id, paid_tx_word(op, t->status), t->status, needs);
+}
+
+/* Reads order_id and the optional amount/tax members every operation here has. */
+static int32_t read_order(paid_op *op, json_object *req, const char *const *allowed,
+                          const char **order_id, int64_t *amount, int *has_amount, int64_t *tax,
+                          int *has_tax)
+{
+    int32_t rc;
+    int64_t max = op->ctx->paid.max_amount;
+
+    if ((rc = gw_req_allowed(req, allowed, op->err)) != PMP_OK ||
+        (rc = gw_req_ascii(req, "order_id", 1, "A-Z a-z 0-9 - only", gw_char_order_id, 27,
+                           order_id, op->err)) != PMP_OK)
+        return rc;
+    if (amount && (rc = gw_req_int(req, "amount", 0, 1, max, amount, has_amount, op->err)) != PMP_OK)
+        return rc;
+    if (tax && (rc = gw_req_int(req, "tax", 0, 0, max, tax, has_tax, op->err)) != PMP_OK)
+        return rc;
+    return PMP_OK;
+}
+
+/* "2026-12-03" -> "20261203", checking it is a real date. */
+static int32_t read_fixed_at(paid_op *op, json_object *req, char out[9])
+{
+    static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    const char *s;
+    size_t len;
+    int y, m, d, leap;
+    int32_t rc = gw_req_text(req, "fixed_at", 0, 0, &s, &len, op->err);
+
+    out[0] = '\0';
+    if (rc != PMP_OK || !s)
+        return rc;
+    if (len != 10 || s[4] != '-' || s[7] != '-' || strspn(s, "0123456789-") != 10 ||
+        sscanf(s, "%4d-%2d-%2d", &y, &m, &d) != 3)
+        goto bad;
+    leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (y < 2000 || y > 2999 || m < 1 || m > 12 || d < 1 || d > days[m - 1] ||
+        (m == 2 && d == 29 && !leap))
+        goto bad;
+    snprintf(out, 9, "%.4s%.2s%.2s", s, s + 5, s + 8);
+    return PMP_OK;
+bad:
+    return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
+                        "fixed_at: must be a date as YYYY-MM-DD");
+}
+
+static json_object *after_doc(const char *order_id, const char *literal, int64_t amount,
+                              int64_t tax, const paid_trade *t, int replayed)
+{
+    json_object *doc = json_object_new_object();
+
+    paid_json_str(doc, "order_id", order_id);
+    paid_json_str(doc, "gateway_status", literal);
+    paid_json_int(doc, "amount", amount);
+    paid_json_int(doc, "tax", tax);
+    paid_json_str(doc, "access_id", t->access_id);
+    paid_json_bool(doc, "replayed", replayed);
+    return doc;
+}
+
+int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
+                     pmp_error *err)
+{
+    static const char *const allowed[] = {"order_id", "amount", "tax", "fixed_at", NULL};
+    json_object *req = NULL, *doc;
+    const char *order_id;
+    int64_t amount = 0, tax = 0, new_amount, new_tax;
+    int has_amount = 0, has_tax = 0;
+    char fixed_at[9], literal[32];
+    gw_field f[6];
+    gw_call change, sales;
+    paid_trade t;
+    paid_op op;
+    int32_t rc;
+    size_t n;
+
+    memset(&t, 0, sizeof(t));
+    memset(&change, 0, sizeof(change));
+    memset(&sales, 0, sizeof(sales));
+    if ((rc = paid_op_begin(&op, ctx, "capture", out, err)) != PMP_OK)
+        return rc;
+    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
+        (rc = read_order(&op, req, allowed, &order_id, &amount, &has_amount, &tax, &has_tax)) !=
+            PMP_OK ||
+        (rc = read_fixed_at(&op, req, fixed_at)) != PMP_OK)
+        goto out_put;
+    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
+        goto out_release;
+    new_amount = has_amount ? amount : t.amount;
+    new_tax = has_tax ? tax : t.tax;
+    if (!strcmp(t.status, "SALES")) {
+        if (new_amount != t.amount || new_tax != t.tax) {
+            rc = gw_error_set(err, PMP_E_STATE, 0, NULL,
+                              "capture: order %s is already captured for %lld + tax %lld",
+                              order_id, (long long)t.amount, (long long)t.tax);
+            goto out_release;
+        }
+        doc = after_doc(order_id, t.status, t.amount, t.tax, &t, 1);
+        paid_json_int(doc, "released_amount", 0);
+        paid_json_str(doc, "fixed_at", NULL);
+        rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
+        goto out_release;
+    }
+    if (strcmp(t.status, "AUTH")) {
+        rc = state_error(&op, order_id, &t, "capture needs an authorized order");
+        goto out_release;
+    }
+    if (new_amount > t.amount || new_tax > t.tax) {
+        rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
+                          "amount: capture (%lld + tax %lld) cannot exceed the authorized %lld + "
+                          "tax %lld; use adjust first",
+                          (long long)new_amount, (long long)new_tax, (long long)t.amount,
+                          (long long)t.tax);
+        goto out_release;
+    }
+    if (new_amount != t.amount || new_tax != t.tax) {
+        rc = change_amount(&op, order_id, &t, new_amount, new_tax, &change, literal,
+                           sizeof(literal));
+        if (rc == MUTATION_REFUSED)
+            rc = paid_call_error(&op, &change, GW_CALL_ERROR, 1);
+        if (rc != PMP_OK)
+            goto out_release;
+    }
+    n = base_fields(ctx, &t, order_id, f);
+    f[n++] = (gw_field){"FixedAt", fixed_at, strlen(fixed_at)};
+    sales.operation = "PaidSales";
+    sales.fields = f;
+    sales.nfields = n;
+    {
+        /* After a partial change the order's "before" is the new amount. */
+        paid_trade before = t;
+
+        before.amount = new_amount;
+        before.tax = new_tax;
+        rc = run_mutation(&op, &sales, order_id, &before, done_sales, 0, 0, literal,
+                          sizeof(literal));
+    }
+    if (rc == MUTATION_REFUSED)
+        rc = paid_call_error(&op, &sales, GW_CALL_ERROR, 1);
+    if (rc != PMP_OK)
+        goto out_release;
+    doc = after_doc(order_id, literal, new_amount, new_tax, &t, 0);
+    paid_json_int(doc, "released_amount", (t.amount + t.tax) - (new_amount + new_tax));
+    if (fixed_at[0]) {
+        char iso[11];
+
+        snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", fixed_at, fixed_at + 4, fixed_at + 6);
+        paid_json_str(doc, "fixed_at", iso);
+    } else {
+        paid_json_str(doc, "fixed_at", NULL);
+    }
+    gw_logf(&ctx->log, PMP_LOG_INFO, "capture: order %s captured for %lld + tax %lld", order_id,
+            (long long)new_amount, (long long)new_tax);
+    rc = paid_result(&op, paid_tx_word(&op, literal), doc, out);
+out_release:
+    gw_call_release(&sales);
+    gw_call_release(&change);
+    paid_trade_release(&t);
+out_put:
+    json_object_put(req);
+    paid_op_end(&op);
+    return rc;
+}
+
+int32_t paid_void(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
+                  pmp_error *err)
+{
+    static const char *const allowed[] = {"order_id", NULL};
+    json_object *req = NULL;
+    const char *order_id;
+    char literal[32];
+    gw_field f[5];
+    gw_call cancel;
+    paid_trade t;
+    paid_op op;
+    int32_t rc;
+
+    memset(&t, 0, sizeof(t));
+    memset(&cancel, 0, sizeof(cancel));
+    if ((rc = paid_op_begin(&op, ctx, "void", out, err)) != PMP_OK)
+        return rc;
+    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
+        (rc = read_order(&op, req, allowed, &order_id, NULL, NULL, NULL, NULL)) != PMP_OK)
+        goto out_put;
+    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
+        goto out_release;
+    if (!strcmp(t.status, "CANCEL")) {
+        rc = paid_result(&op, paid_tx_word(&op, t.status),
+                         after_doc(order_id, t.status, t.cancel_amount, t.cancel_tax, &t, 1), out);
+        goto out_release;
+    }
+    if (strcmp(t.status, "AUTH") && strcmp(t.status, "AUTHPROCESS")) {
+        rc = state_error(&op, order_id, &t,
+                         !strcmp(t.status, "SALES") ? "a captured order is returned with refund"
+                                                    : "void needs an authorized order");
+        goto out_release;
+    }
+    cancel.operation = "PaidCancel";
+    cancel.fields = f;
+    cancel.nfields = base_fields(ctx, &t, order_id, f);
+    rc = run_mutation(&op, &cancel, order_id, &t, done_cancel, 0, 0, literal, sizeof(literal));
+    if (rc == MUTATION_REFUSED)
+        rc = paid_call_error(&op, &cancel, GW_CALL_ERROR, 1);
+    if (rc != PMP_OK)
+        goto out_release;
+    gw_logf(&ctx->log, PMP_LOG_INFO, "void: order %s cancelled", order_id);
+    rc = paid_result(&op, paid_tx_word(&op, literal),
+                     after_doc(order_id, literal, t.amount, t.tax, &t, 0), out);
+out_release:
+    gw_call_release(&cancel);
+    paid_trade_release(&t);
+out_put:
+    json_object_put(req);
+    paid_op_end(&op);
+    return rc;
+}
+
+int32_t paid_refund(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
+                    pmp_error *err)
+{
+    static const char *const allowed[] = {"order_id", "amount", "tax", NULL};
+    json_object *req = NULL, *doc;
+    const char *order_id;
+    int64_t amount = 0, tax = 0, left_amount, left_tax;
+    int has_amount = 0, has_tax = 0, full;
+    char literal[32];
+    gw_field f[5];
+    gw_call call;
+    paid_trade t;
+    paid_op op;
+    int32_t rc;
+
+    memset(&t, 0, sizeof(t));
+    memset(&call, 0, sizeof(call));
+    if ((rc = paid_op_begin(&op, ctx, "refund", out, err)) != PMP_OK)
+        return rc;
+    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
+        (rc = read_order(&op, req, allowed, &order_id, &amount, &has_amount, &tax, &has_tax)) !=
+            PMP_OK)
+        goto out_put;
+    if (has_tax && !has_amount) {
+        rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL, "tax: given without amount");
+        goto out_put;
+    }
+    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
+        goto out_release;
+    if (!strcmp(t.status, "RETURN") && !has_amount) {
+        doc = after_doc(order_id, t.status, 0, 0, &t, 1);
+        paid_json_int(doc, "refunded_amount", t.cancel_amount);
+        paid_json_int(doc, "refunded_tax", t.cancel_tax);
+        rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
+        goto out_release;
+    }
+    if (strcmp(t.status, "SALES")) {
+        rc = state_error(&op, order_id, &t,
+                         !strcmp(t.status, "AUTH") ? "an order not yet captured is cancelled "
+                                                     "with void or lowered with adjust"
+                                                   : "refund needs a captured order");
+        goto out_release;
+    }
+    if (!has_tax)
+        tax = has_amount && amount < t.amount ? 0 : t.tax;
+    if (!has_amount)
+        amount = t.amount;
+    if (amount > t.amount || tax > t.tax) {
+        rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
+                          "amount: refund (%lld + tax %lld) exceeds the captured %lld + tax %lld",
+                          (long long)amount, (long long)tax, (long long)t.amount,
+                          (long long)t.tax);
+        goto out_release;
+    }
+    full = amount == t.amount && tax == t.tax;
+    if (amount == t.amount && !full) {
+        rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
+                          "tax: refunding the whole amount returns the whole tax (%lld) too",
+                          (long long)t.tax);
+        goto out_release;
+    }
+    left_amount = t.amount - amount;
+    left_tax = t.tax - tax;
+    if (full) {
+        call.operation = "PaidReturn";
+        call.fields = f;
+        call.nfields = base_fields(ctx, &t, order_id, f);
+        rc = run_mutation(&op, &call, order_id, &t, done_return, 0, 0, literal, sizeof(literal));
+    } else {
+        rc = change_amount(&op, order_id, &t, left_amount, left_tax, &call, literal,
+                           sizeof(literal));
+    }
+    if (rc == MUTATION_REFUSED)
+        rc = paid_call_error(&op, &call, GW_CALL_ERROR, 1);
+    if (rc != PMP_OK)
+        goto out_release;
+    doc = after_doc(order_id, literal, full ? 0 : left_amount, full ? 0 : left_tax, &t, 0);
+    paid_json_int(doc, "refunded_amount", amount);
+    paid_json_int(doc, "refunded_tax", tax);
+    gw_logf(&ctx->log, PMP_LOG_INFO, "refund: order %s refunded %lld + tax %lld", order_id,
+            (long long)amount, (long long)tax);
+    rc = paid_result(&op, paid_tx_word(&op, literal), doc, out);
+out_release:
+    gw_call_release(&call);
+    paid_trade_release(&t);
+out_put:
+    json_object_put(req);
+    paid_op_end(&op);
+    return rc;
+}
+
+int32_t paid_adjust(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
+                    pmp_error *err)
+{
+    static const char *const allowed[] = {"order_id", "amount", "tax", NULL};
+    json_object *req = NULL, *doc;
+    const char *order_id;
+    int64_t amount = 0, tax = 0;
+    int has_amount = 0, has_tax = 0;
+    char literal[32];
+    gw_call change;
+    paid_trade t;
+    paid_op op;
+    int32_t rc;
+
+    memset(&t, 0, sizeof(t));
+    memset(&change, 0, sizeof(change));
+    if ((rc = paid_op_begin(&op, ctx, "adjust", out, err)) != PMP_OK)
+        return rc;
+    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
+        (rc = read_order(&op, req, allowed, &order_id, &amount, &has_amount, &tax, &has_tax)) !=
+            PMP_OK)
+        goto out_put;
+    if (!has_amount) {
+        rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL, "amount: is required");
+        goto out_put;
+    }
+    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
+        goto out_release;
+    if (!has_tax)
+        tax = t.tax;
+    if (strcmp(t.status, "AUTH") && strcmp(t.status, "SALES")) {
+        rc = state_error(&op, order_id, &t, "adjust needs an authorized or captured order");
+        goto out_release;
+    }
+    if (amount == t.amount && tax == t.tax) {
+        doc = after_doc(order_id, t.status, amount, tax, &t, 1);
+        paid_json_int(doc, "previous_amount", t.amount);
+        paid_json_int(doc, "previous_tax", t.tax);
+        rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
+        goto out_release;
+    }
+    rc = change_amount(&op, order_id, &t, amount, tax, &change, literal, sizeof(literal));
+    if (rc == MUTATION_REFUSED && paid_is_decline(ctx, &change.resp)) {
+        doc = after_doc(order_id, t.status, t.amount, t.tax, &t, 0);
+        paid_json_int(doc, "previous_amount", t.amount);
+        paid_json_int(doc, "previous_tax", t.tax);
+        json_object_object_add(doc, "decline", paid_decline_json(&change.resp));
+        rc = paid_result(&op, "declined", doc, out);
+        goto out_release;
+    }
+    if (rc == MUTATION_REFUSED)
+        rc = paid_call_error(&op, &change, GW_CALL_ERROR, 1);
+    if (rc != PMP_OK)
+        goto out_release;
+    doc = after_doc(order_id, literal, amount, tax, &t, 0);
+    paid_json_int(doc, "previous_amount", t.amount);
+    paid_json_int(doc, "previous_tax", t.tax);
+    gw_logf(&ctx->log, PMP_LOG_INFO, "adjust: order %s changed to %lld + tax %lld", order_id,
+            (long long)amount, (long long)tax);
+    rc = paid_result(&op, paid_tx_word(&op, literal), doc, out);
+out_release:
+    gw_call_release(&change);
+    paid_trade_release(&t);
+out_put:
+    json_object_put(req);
+    paid_op_end(&op);
+    return rc;
+}
+
+/* "20261203101500" -> "2026-12-03T10:15:00"; anything else as given. */
+static void iso_datetime(const char *in, char *out, size_t size)
+{
+    if (strlen(in) == 14 && strspn(in, "0123456789") == 14)
+        snprintf(out, size, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", in, in + 4, in + 6, in + 8, in + 10,
+                 in + 12);
+    else
+        snprintf(out, size, "%s", in);
+}
+
+int32_t paid_status(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
+                    pmp_error *err)
+{
+    static const char *const allowed[] = {"order_id", NULL};
+    json_object *req = NULL, *doc, *cf;
+    const char *order_id;
+    const gw_resp *r;
+    char when[32];
+    paid_trade t;
+    paid_op op;
+    int32_t rc;
+
+    memset(&t, 0, sizeof(t));
+    if ((rc = paid_op_begin(&op, ctx, "status", out, err)) != PMP_OK)
+        return rc;
+    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
+        (rc = read_order(&op, req, allowed, &order_id, NULL, NULL, NULL, NULL)) != PMP_OK)
+        goto out_put;
+    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
+        goto out_release;
+    r = &t.call.resp;
+    doc = json_object_new_object();
+    paid_json_trade(doc, order_id, &t);
+    paid_json_str(doc, "buyer_id", gw_resp_str(r, "PaidBuyerID"));
+    paid_json_str(doc, "paid_code", gw_resp_str(r, "PaidCode"));
+    paid_json_str(doc, "contents", gw_resp_str(r, "PaidContents"));
+    paid_json_int(doc, "cancel_amount", t.cancel_amount);
+    paid_json_int(doc, "cancel_tax", t.cancel_tax);
+    iso_datetime(gw_resp_str(r, "ProcessDate"), when, sizeof(when));
+    paid_json_str(doc, "process_date", when);
+    paid_json_str(doc, "job_cd", gw_resp_str(r, "JobCd"));
+    cf = json_object_new_array();
+    json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField1")));
+    json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField2")));
+    json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField3")));
+    json_object_object_add(doc, "client_fields", cf);
+    rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
+out_release:
+    paid_trade_release(&t);
+out_put:
+    json_object_put(req);
+    paid_op_end(&op);
+    return rc;
+}
