@@ -1,0 +1,70 @@
+/*
+ * host.h - internals shared by the files of the pmp-host command.
+ * Not installed, not API.
+ */
+#ifndef PMP_HOST_H
+#define PMP_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pmp.h"
+
+/* Exit codes of pmp-host. */
+#define HOST_EXIT_OK 0
+#define HOST_EXIT_FAIL 1
+#define HOST_EXIT_USAGE 2
+#define HOST_EXIT_UNKNOWN 3
+
+/* Largest request, notification body or headers document read from a file
+ * or stdin. Requests are a few kilobytes; this only stops a wrong path. */
+#define HOST_INPUT_MAX (16u * 1024u * 1024u)
+
+#if defined(__GNUC__) || defined(__clang__)
+#define HOST_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define HOST_PRINTF(f, a)
+#endif
+
+/* Options common to the operation mode and the demo. Strings are borrowed
+ * from argv or the environment. */
+typedef struct host_options {
+    const char *plugin_path; /* NULL: default */
+    const char *config_path; /* NULL: default */
+    int32_t log_level;       /* PMP_LOG_* or 0 */
+    /* demo only */
+    const char *sandbox_path; /* NULL: default */
+    int keep;                 /* keep the temp dir */
+} host_options;
+
+/* One operation of the table, by its command-line name. */
+typedef struct host_operation {
+    const char *name;
+    /* offset of the pmp_operation_fn member in pmp_api; notify is special */
+    size_t offset;
+    int is_notify;
+} host_operation;
+
+/* NULL when name is not an operation. */
+const host_operation *host_operation_find(const char *name);
+/* The function for op in api; NULL for notify (it has another shape). */
+pmp_operation_fn host_operation_fn(const pmp_api *api, const host_operation *op);
+
+/* Reads a whole file ("-" is stdin) into a NUL-terminated heap buffer the
+ * caller frees. Returns 0, or -1 with a message in msg. */
+int host_read_file(const char *path, char **out, size_t *out_len, char *msg, size_t msg_size);
+
+/* The directory of the running executable, from /proc/self/exe. Returns 0,
+ * or -1 when it cannot be known. */
+int host_exe_dir(char *buf, size_t size);
+
+/* Resolves a path default: env var (if set and non-empty), else
+ * <exe dir>/<build_rel> if that file exists, else installed. Writes into buf;
+ * returns 0, or -1 if the result does not fit. */
+int host_default_path(const char *env_name, const char *build_rel, const char *installed,
+                      char *buf, size_t size);
+
+/* The demo: pmp-host demo [...]. Returns an exit code. */
+int host_demo_run(const host_options *opts);
+
+#endif /* PMP_HOST_H */
