@@ -1,0 +1,17 @@
+/* What every request handler needs: the store and the configured shops. */
+#ifndef SBX_APP_H
+#define SBX_APP_H
+
+#include "sbx_config.h"
+#include "sbx_store.h"
+
+#include <stddef.h>
+
+typedef struct sbx_app {
+    sbx_store *store;        /* owned by main */
+    const sbx_shop *shops;   /* points into the config */
+    size_t nshops;
+    const char *base_url;    /* "https://127.0.0.1:PORT", for the HTML page */
+} sbx_app;
+
+#endif

@@ -1,0 +1,167 @@
+/* paid-sandbox: a local stand-in for GMO-PG's idPass gateway (Paid).
+ * Start-up order: options, signals, state directory, certificates,
+ * database, listener; then announce the URL and wait for SIGTERM/SIGINT. */
+#include "sbx_app.h"
+#include "sbx_config.h"
+#include "sbx_http.h"
+#include "sbx_log.h"
+#include "sbx_store.h"
+#include "sbx_tls.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int prepare_state_dir(const char *requested, char out[PATH_MAX])
+{
+    char tmpl[PATH_MAX];
+    const char *dir = requested;
+    if (dir == NULL) {
+        const char *tmp = getenv("TMPDIR");
+        if (tmp == NULL || tmp[0] == '\0')
+            tmp = "/tmp";
+        int w = snprintf(tmpl, sizeof tmpl, "%s/paid-sandbox.XXXXXX", tmp);
+        if (w < 0 || (size_t)w >= sizeof tmpl || mkdtemp(tmpl) == NULL) {
+            sbx_log_error("cannot create a state directory under %s: %s", tmp,
+                          strerror(errno));
+            return -1;
+        }
+        dir = tmpl;
+    } else if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        sbx_log_error("cannot create --state-dir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    /* Clients get an absolute CA path whatever our working directory. */
+    if (realpath(dir, out) == NULL) {
+        sbx_log_error("state directory %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int format_announcement(char *buf, size_t n, const char *url, const char *ca_path)
+{
+    int w;
+    if (ca_path != NULL)
+        w = snprintf(buf, n, "PAID_SANDBOX_URL=%s\nPAID_SANDBOX_CA=%s\nPAID_SANDBOX_READY=1\n",
+                     url, ca_path);
+    else
+        w = snprintf(buf, n, "PAID_SANDBOX_URL=%s\nPAID_SANDBOX_READY=1\n", url);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+/* Write to a temporary name and rename(), so a test polling for the file
+ * never reads it half-written. */
+static int write_ready_file(const char *path, const char *text)
+{
+    char tmp[PATH_MAX];
+    int w = snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    if (w < 0 || (size_t)w >= sizeof tmp)
+        return -1;
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        goto fail;
+    bool ok = fputs(text, f) >= 0;
+    ok = fflush(f) == 0 && ok;
+    ok = fsync(fileno(f)) == 0 && ok;
+    if (fclose(f) != 0 || !ok)
+        goto unlink_tmp;
+    if (rename(tmp, path) != 0)
+        goto unlink_tmp;
+    return 0;
+unlink_tmp:
+    (void)unlink(tmp);
+fail:
+    sbx_log_error("cannot write --ready-file %s: %s", path, strerror(errno));
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    sbx_config cfg;
+    switch (sbx_config_parse(&cfg, argc, argv)) {
+    case SBX_CONFIG_OK:
+        break;
+    case SBX_CONFIG_EXIT_OK:
+        return 0;
+    case SBX_CONFIG_ERROR:
+    default:
+        return 2;
+    }
+    sbx_log_set_quiet(cfg.quiet);
+
+    /* Block the termination signals before any thread exists, so every
+     * libmicrohttpd thread inherits the mask and sigwait() below is the only
+     * receiver: shutdown then runs as ordinary code, not in a handler. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &stop_signals, NULL) != 0) {
+        sbx_log_error("pthread_sigmask failed");
+        return 1;
+    }
+    /* A client closing its socket must not kill the server. */
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+        return 1;
+
+    int status = 1;
+    char state_dir[PATH_MAX];
+    if (prepare_state_dir(cfg.state_dir, state_dir) != 0)
+        return 1;
+
+    sbx_tls_material tls;
+    memset(&tls, 0, sizeof tls);
+    if (!cfg.plain_http && sbx_tls_prepare(state_dir, cfg.host, &tls) != 0)
+        goto free_tls;
+
+    sbx_store *store = NULL;
+    if (sbx_store_open(cfg.db_path, &store) != 0)
+        goto free_tls;
+
+    bool v6 = strchr(cfg.host, ':') != NULL;
+    char base_url[128];
+    sbx_app app = {store, cfg.shops, cfg.nshops, base_url};
+    sbx_http *http = NULL;
+    uint16_t port = 0;
+    if (sbx_http_start(&app, &cfg, cfg.plain_http ? NULL : tls.cert_pem,
+                       cfg.plain_http ? NULL : tls.key_pem, &port, &http) != 0)
+        goto close_store;
+
+    int w = snprintf(base_url, sizeof base_url, "%s://%s%s%s:%u",
+                     cfg.plain_http ? "http" : "https", v6 ? "[" : "", cfg.host,
+                     v6 ? "]" : "", (unsigned)port);
+    char url[160];
+    int w2 = snprintf(url, sizeof url, "%s/payment/", base_url);
+    char announcement[PATH_MAX + 256];
+    if (w < 0 || (size_t)w >= sizeof base_url || w2 < 0 || (size_t)w2 >= sizeof url ||
+        format_announcement(announcement, sizeof announcement, url,
+                            cfg.plain_http ? NULL : tls.ca_path) != 0)
+        goto stop_http;
+    if (cfg.ready_file != NULL && write_ready_file(cfg.ready_file, announcement) != 0)
+        goto stop_http;
+    if (fputs(announcement, stdout) < 0 || fflush(stdout) != 0)
+        goto stop_http;
+    sbx_log_request("listening on %s (state %s, db %s)", base_url, state_dir, cfg.db_path);
+
+    int sig = 0;
+    while (sigwait(&stop_signals, &sig) != 0) {
+        /* sigwait only fails for an invalid set; retry defensively. */
+    }
+    sbx_log_request("signal %d: shutting down", sig);
+    status = 0;
+
+stop_http:
+    sbx_http_stop(http);
+close_store:
+    sbx_store_close(store);
+free_tls:
+    sbx_tls_material_free(&tls);
+    return status;
+}

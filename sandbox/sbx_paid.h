@@ -1,0 +1,28 @@
+/* The Paid business of the gateway: the ten idPass operations of
+ * docs/protocol.md §2 and the deferred decisions of §6. */
+#ifndef SBX_PAID_H
+#define SBX_PAID_H
+
+#include "sbx_app.h"
+#include "sbx_form.h"
+#include "sbx_store.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* True when name is one of the ten operations (case-sensitive). */
+bool sbx_paid_op_exists(const char *name);
+
+/* Runs operation op on a parsed form at virtual time now. The store lock
+ * is held and a transaction is open. Business errors go into reply; fills
+ * log->buyer_id when the operation knows the buyer. Returns 0, or -1 on an
+ * internal error (the caller rolls back and answers E91099999). */
+int sbx_paid_run(sbx_app *app, const char *op, const sbx_form *form, int64_t now,
+                 sbx_reply *reply, sbx_logrow *log);
+
+/* Event handlers (see sbx_events.c). */
+int sbx_paid_event_screening(sbx_store *s, const sbx_event *ev, char *result, size_t n);
+int sbx_paid_event_order_review(sbx_store *s, const sbx_event *ev, char *result, size_t n);
+
+#endif
