@@ -1,0 +1,84 @@
+/* it.h - integration tests: the real plugin, loaded through the host shim's
+ * loader, driven through the real ABI against the real sandbox over HTTPS
+ * on 127.0.0.1. One sandbox and one context per test program. */
+#ifndef IT_H
+#define IT_H
+
+#include <json-c/json.h>
+#include <stdint.h>
+
+#include "../unit/cunit_main.h"
+#include "pmp.h"
+
+typedef struct it_env {
+    const pmp_api *api;
+    pmp_ctx *ctx;           /* debug logging, captured */
+    char base_url[256];     /* https://127.0.0.1:PORT/payment/ */
+    char admin_url[256];    /* https://127.0.0.1:PORT/_sandbox/ */
+    char ca_file[512];
+    char workdir[256];
+    char results_dir[512];
+    const char *shop_pass;
+} it_env;
+
+extern it_env it;
+
+/** Calls operation op ("authorize", ...) on ctx with a JSON request. Records
+ *  the request, the result and any error text for the schema and secrets
+ *  checks. */
+int32_t it_call_ctx(pmp_ctx *ctx, const char *op, const char *request, pmp_result **out,
+                    pmp_error *err);
+int32_t it_call(const char *op, const char *request, pmp_result **out, pmp_error *err);
+/** it_call that must succeed; returns the parsed result JSON (json_object_put
+ *  it) and stores the status word in status (if not NULL). */
+json_object *it_ok(const char *op, const char *request, char *status, size_t status_size);
+/** it_call that must fail with code; returns the error message. */
+void it_fail(const char *op, const char *request, int32_t code, pmp_error *err);
+
+/** A JSON request built with printf formatting. Returned string is static
+ *  per call site use: valid until the next it_fmt call. */
+const char *it_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** A fresh ID unique to this run, e.g. "IT1234-7". */
+const char *it_id(const char *prefix, char *buf, size_t size);
+
+/** GETs (or POSTs when post) an admin path of the sandbox, parsed. */
+json_object *it_admin(const char *path, int post);
+/** The sandbox's latest request sequence number. */
+int64_t it_seq(void);
+/** Sandbox requests after since: of operation op (NULL: any) for order
+ *  (NULL: any). */
+int it_count(int64_t since, const char *op, const char *order_id);
+
+/** POSTs a raw idPass body (already form-encoded ASCII) to the sandbox, as
+ *  another process of the merchant would have; returns the answer (free()). */
+char *it_raw_post(const char *operation, const char *body);
+
+/** Enrolls an approved buyer whose e-mail local part is email_local. */
+void it_enroll(const char *buyer_id, const char *email_local, char *status, size_t status_size);
+
+/** A new context on another config text (for fault tests); NULL on failure
+ *  with err filled. */
+pmp_ctx *it_ctx_open(const char *yaml, pmp_error *err);
+/** Everything the plugin logged, returned or reported so far. */
+const char *it_outputs(void);
+/** Remembers a secret the outputs must never contain. */
+void it_secret(const char *s);
+
+int64_t it_jint(json_object *o, const char *key);
+const char *it_jstr(json_object *o, const char *key);
+int it_jbool(json_object *o, const char *key);
+
+/** Starts the sandbox and loads the plugin (it_main). */
+int it_setup(const char *plugin, const char *sandbox, const char *results_dir);
+void it_teardown(void);
+extern const char *it_validator;
+extern const char *it_schemas;
+extern const char *it_docs;
+
+extern const test_suite it_suite_orders;
+extern const test_suite it_suite_idempotency;
+extern const test_suite it_suite_input;
+extern const test_suite it_suite_faults;
+extern const test_suite it_suite_secrets;
+
+#endif
