@@ -50,7 +50,7 @@ static int32_t read_request(pmp_ctx *ctx, json_object *req, auth_req *a, pmp_err
     for (i = 0; i < n; i++) {
         json_object *item = json_object_array_get_idx(cf, i);
         json_object *holder = json_object_new_object();
-        char name[32];
+        char name[48];
 
         if (!holder)
             return gw_error_set(err, PMP_E_NOMEM, 0, NULL, "out of memory");
