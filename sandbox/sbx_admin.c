@@ -19,8 +19,9 @@
 /* Upper bound of one clock advance: ten years is plenty for any test and
  * keeps the arithmetic far from overflow. */
 #define MAX_ADVANCE_S (3650LL * SBX_DAY_S)
-#define DEFAULT_LOG_LIMIT 1000
-#define MAX_LOG_LIMIT 10000
+/* No limit by default: a caller reading last_seq from an unlimited query
+ * always gets the newest sequence. With ?limit=N it pages instead. */
+#define MAX_LOG_LIMIT 100000
 
 /* ---- JSON plumbing ---------------------------------------------------------- */
 
@@ -216,8 +217,8 @@ static int h_requests(sbx_app *app, const sbx_request *req, sbx_response *resp)
 {
     long long since, limit;
     if (!query_int(req, "since", INT64_MAX, 0, &since) ||
-        !query_int(req, "limit", MAX_LOG_LIMIT, DEFAULT_LOG_LIMIT, &limit) || limit == 0) {
-        json_error(resp, 400, "since and limit must be non-negative integers (limit 1-10000)");
+        !query_int(req, "limit", MAX_LOG_LIMIT, -1, &limit) || limit == 0) {
+        json_error(resp, 400, "since and limit must be non-negative integers (limit 1-100000)");
         return 0;
     }
     log_ctx lc = {json_object_new_array(), -1};

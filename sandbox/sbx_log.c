@@ -13,6 +13,7 @@ void sbx_log_set_quiet(bool quiet)
 
 /* One formatted line per call, written with a single fputs so lines from
  * concurrent connection threads do not interleave. */
+__attribute__((format(printf, 2, 0)))
 static void vlog(const char *level, const char *fmt, va_list ap)
 {
     char line[1024];

@@ -115,6 +115,7 @@ int sbx_store_event_foreach(sbx_store *s, sbx_event_cb cb, void *ctx);
 
 int sbx_store_log_add(sbx_store *s, sbx_logrow *r);       /* sets seq */
 typedef int (*sbx_log_cb)(void *ctx, const sbx_logrow *r);
+/* Rows with seq > since in order; limit < 0 means all. */
 int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb, void *ctx);
 int64_t sbx_store_log_last_seq(sbx_store *s);
 

@@ -436,10 +436,11 @@ static char *buyer_status(const char *buyer)
 /* Asserts that a response is exactly the given error list. */
 static void check_errors(const char *resp, const char *codes, const char *infos)
 {
+    CU_ASSERT_PTR_NOT_NULL_FATAL(resp);
     char want[1024];
-    (void)snprintf(want, sizeof want, "ErrCode=%s&ErrInfo=%s", codes, infos);
+    fmt(want, sizeof want, "ErrCode=%s&ErrInfo=%s", codes, infos);
     if (strcmp(resp, want) != 0)
-        fprintf(stderr, "\n  got  %s\n  want %s\n", resp, want);
+        fprintf(stderr, "\n  got  %s\n  want %s\n", resp != NULL ? resp : "(null)", want);
     CU_ASSERT_STRING_EQUAL(resp, want);
 }
 
@@ -1116,6 +1117,14 @@ static void test_restart_keeps_state(void)
     free(r);
 
     CU_ASSERT_EQUAL(sandbox_stop(&second), 0);
+    FILE *log = fopen(second.stderr_path, "r");
+    char line[2048];
+    while (log != NULL && fgets(line, sizeof line, log) != NULL) {
+        CU_ASSERT_PTR_NULL(strstr(line, "runtime error:"));
+        CU_ASSERT_PTR_NULL(strstr(line, "Sanitizer"));
+    }
+    if (log != NULL)
+        (void)fclose(log);
     g_sb = saved;
     /* g_curl may hold a connection to the stopped sandbox; libcurl notices
      * the dead connection and reconnects. */
@@ -1137,16 +1146,21 @@ static void test_refuses_non_loopback(void)
     CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 2);
 }
 
-/* Runs last: everything the shared sandbox wrote to stderr. */
+/* Runs last: everything the shared sandbox wrote to stderr carries no
+ * password, and no sanitizer report (UBSan keeps running after one). */
 static void test_stderr_has_no_secrets(void)
 {
     FILE *f = fopen(g_sb.stderr_path, "r");
     CU_ASSERT_PTR_NOT_NULL_FATAL(f);
     char line[2048];
     size_t lines = 0;
-    bool leak = false;
+    bool leak = false, sanitizer = false;
     while (fgets(line, sizeof line, f) != NULL) {
         lines++;
+        if (strstr(line, "runtime error:") != NULL || strstr(line, "Sanitizer") != NULL) {
+            fprintf(stderr, "\n  sandbox: %s", line);
+            sanitizer = true;
+        }
         if (strstr(line, SHOP_PASS) != NULL)
             leak = true;
         for (size_t i = 0; i < g_npasses; i++)
@@ -1156,6 +1170,7 @@ static void test_stderr_has_no_secrets(void)
     (void)fclose(f);
     CU_ASSERT(lines > 10);  /* per-request logging is on */
     CU_ASSERT(!leak);
+    CU_ASSERT(!sanitizer);
 }
 
 /* ---- main ------------------------------------------------------------------------------ */
