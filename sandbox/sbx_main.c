@@ -112,8 +112,11 @@ int main(int argc, char **argv)
         return 1;
 
     int status = 1;
-    char state_dir[PATH_MAX];
-    if (prepare_state_dir(cfg.state_dir, state_dir) != 0)
+    /* Plain HTTP needs no certificates, hence no state directory unless
+     * one was asked for. */
+    char state_dir[PATH_MAX] = "-";
+    if ((!cfg.plain_http || cfg.state_dir != NULL) &&
+        prepare_state_dir(cfg.state_dir, state_dir) != 0)
         return 1;
 
     sbx_tls_material tls;
