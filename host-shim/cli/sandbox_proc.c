@@ -106,7 +106,7 @@ static int ready_file_parse(const char *path, host_sandbox *sb)
     return ret;
 }
 
-static void describe_status(int status, char *buf, size_t size)
+void host_wait_status_describe(int status, char *buf, size_t size)
 {
     if (WIFEXITED(status))
         (void)snprintf(buf, size, "exited with status %d", WEXITSTATUS(status));
@@ -242,7 +242,7 @@ int host_sandbox_start(host_sandbox *sb, const char *exe, const char *workdir, i
             char how[128];
 
             sb->pid = 0;
-            describe_status(status, how, sizeof(how));
+            host_wait_status_describe(status, how, sizeof(how));
             (void)snprintf(msg, msg_size, "the sandbox %s before it was ready", how);
             goto out_close_fds;
         }

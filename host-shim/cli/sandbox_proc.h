@@ -34,6 +34,10 @@ int host_sandbox_start(host_sandbox *sb, const char *exe, const char *workdir, i
  * status, or -1 when there was no child. */
 int host_sandbox_stop(host_sandbox *sb);
 
+/* "exited with status N" / "was killed by signal N (name)" for a wait
+ * status. */
+void host_wait_status_describe(int status, char *buf, size_t size);
+
 /* Copies the last max_lines lines of the sandbox's output to f, each
  * prefixed with prefix. For failure reports. */
 void host_sandbox_log_tail(const host_sandbox *sb, FILE *f, const char *prefix, int max_lines);
