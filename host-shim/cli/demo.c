@@ -1279,18 +1279,24 @@ int host_demo_run(const host_options *opts)
                   strcmp(term, "dumb") != 0;
     }
 
-    if (opts->plugin_path != NULL)
-        (void)snprintf(plugin_path, sizeof(plugin_path), "%s", opts->plugin_path);
-    else if (host_default_path("PMP_PLUGIN", DEMO_BUILD_PLUGIN, PMP_HOST_INSTALLED_PLUGIN,
-                               plugin_path, sizeof(plugin_path)) != 0)
+    if (opts->plugin_path != NULL) {
+        if ((size_t)snprintf(plugin_path, sizeof(plugin_path), "%s", opts->plugin_path) >=
+            sizeof(plugin_path))
+            plugin_path[0] = '\0';
+    } else if (host_default_path("PMP_PLUGIN", DEMO_BUILD_PLUGIN, PMP_HOST_INSTALLED_PLUGIN,
+                                 plugin_path, sizeof(plugin_path)) != 0) {
         plugin_path[0] = '\0';
-    if (opts->sandbox_path != NULL)
-        (void)snprintf(sandbox_path, sizeof(sandbox_path), "%s", opts->sandbox_path);
-    else if (host_default_path("PMP_SANDBOX", DEMO_BUILD_SANDBOX, PMP_HOST_INSTALLED_SANDBOX,
-                               sandbox_path, sizeof(sandbox_path)) != 0)
+    }
+    if (opts->sandbox_path != NULL) {
+        if ((size_t)snprintf(sandbox_path, sizeof(sandbox_path), "%s", opts->sandbox_path) >=
+            sizeof(sandbox_path))
+            sandbox_path[0] = '\0';
+    } else if (host_default_path("PMP_SANDBOX", DEMO_BUILD_SANDBOX, PMP_HOST_INSTALLED_SANDBOX,
+                                 sandbox_path, sizeof(sandbox_path)) != 0) {
         sandbox_path[0] = '\0';
+    }
     if (plugin_path[0] == '\0' || sandbox_path[0] == '\0') {
-        (void)fprintf(stderr, "pmp-host demo: path too long\n");
+        (void)fprintf(stderr, "pmp-host demo: plugin or sandbox path is empty or too long\n");
         return HOST_EXIT_USAGE;
     }
 

@@ -332,7 +332,12 @@ static int run_operation(const host_args *a)
     }
 
     if (a->opts.plugin_path != NULL) {
-        (void)snprintf(plugin_path, sizeof(plugin_path), "%s", a->opts.plugin_path);
+        if ((size_t)snprintf(plugin_path, sizeof(plugin_path), "%s", a->opts.plugin_path) >=
+            sizeof(plugin_path)) {
+            (void)fprintf(stderr, "pmp-host: plugin path too long\n");
+            ret = HOST_EXIT_USAGE;
+            goto out_free_inputs;
+        }
     } else if (host_default_path("PMP_PLUGIN", HOST_BUILD_PLUGIN, PMP_HOST_INSTALLED_PLUGIN,
                                  plugin_path, sizeof(plugin_path)) != 0) {
         (void)fprintf(stderr, "pmp-host: plugin path too long\n");
