@@ -63,8 +63,8 @@ extern "C" {
 #define PMP_EXPORT
 #endif
 
-/** ABI major version this header describes: the soname, the symbol-version
- *  node PMP_1 and the argument of pmp_get_api(). Changes only on a break. */
+/** ABI major version this header describes: the soname's number and the
+ *  argument of pmp_get_api(). Changes only on a break. */
 #define PMP_ABI_MAJOR 1
 /** ABI minor version: counts entries appended to pmp_api. */
 #define PMP_ABI_MINOR 0
@@ -269,8 +269,9 @@ typedef struct pmp_api {
     pmp_operation_fn payer_status;
     /** Places an order against the buyer's line. Result status
      *  "authorized", "pending_review" or "declined". Idempotent on order_id:
-     *  a repeat returns the existing transaction (finishing it if only its
-     *  first step had happened); a repeat with another amount or buyer is
+     *  a repeat returns the existing order as it stands now, whatever its
+     *  status, with "replayed": true (finishing it if only its first step
+     *  had happened); a repeat with another amount or buyer is
      *  PMP_E_CONFLICT. */
     pmp_operation_fn authorize;
     /** Shipping report: fixes the sale, optionally for a lower amount. */

@@ -4,7 +4,7 @@
 # untouched and needs no network. Uses sudo only when not already root.
 set -eu
 
-packages="meson ninja-build pkg-config gcc clang libcurl4-openssl-dev libjson-c-dev
+packages="meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev binutils libcurl4-openssl-dev libjson-c-dev
 libyaml-dev libcunit1-dev libsqlite3-dev libmicrohttpd-dev libssl-dev python3-jsonschema"
 
 missing=""

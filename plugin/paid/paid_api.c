@@ -42,6 +42,7 @@ static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *er
     gw_ynode *root = NULL;
     pmp_ctx *ctx;
     char cfg_err[480];
+    int32_t rc;
 
     if (out)
         *out = NULL;
@@ -94,12 +95,12 @@ static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *er
     gw_yaml_free(&ctx->mem, root);
     root = NULL;
     if (ctx->cfg.ca_file && access(ctx->cfg.ca_file, R_OK) != 0) {
-        gw_error_set(err, PMP_E_TLS, 0, NULL, "init: gateway.ca_file %s cannot be read",
-                     ctx->cfg.ca_file);
+        rc = gw_error_set(err, PMP_E_TLS, 0, NULL, "init: gateway.ca_file %s cannot be read",
+                          ctx->cfg.ca_file);
         goto fail;
     }
     if (gw_http_acquire() != 0) {
-        gw_error_set(err, PMP_E_INTERNAL, 0, NULL, "init: libcurl could not be initialised");
+        rc = gw_error_set(err, PMP_E_INTERNAL, 0, NULL, "init: libcurl could not be initialised");
         goto fail;
     }
     gw_client_init(&ctx->client, &ctx->cfg, &ctx->mem, &ctx->log);
@@ -108,13 +109,13 @@ static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *er
     *out = ctx;
     return PMP_OK;
 fail_config:
-    gw_error_set(err, PMP_E_CONFIG, 0, NULL, "%s", cfg_err);
+    rc = gw_error_set(err, PMP_E_CONFIG, 0, NULL, "%s", cfg_err);
 fail:
     gw_yaml_free(&ctx->mem, root);
     paid_config_release(&ctx->mem, &ctx->paid);
     gw_config_release(&ctx->mem, &ctx->cfg);
     gw_free(&mem, ctx);
-    return err && err->struct_size >= sizeof(pmp_error) ? err->code : PMP_E_CONFIG;
+    return rc;
 }
 
 static void paid_shutdown(pmp_ctx *ctx)

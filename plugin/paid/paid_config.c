@@ -7,6 +7,12 @@
 
 #include "paid_internal.h"
 
+static const char *const tx_words[] = {"entered",  "pending_review", "authorized", "declined",
+                                       "captured", "voided",         "refunded",   "expired",
+                                       "unknown",  NULL};
+static const char *const buyer_words[] = {"screening", "approved", "rejected", "suspended",
+                                          "unknown", NULL};
+
 static const char *const status_words[] = {
     "screening", "approved", "rejected", "suspended", "entered",  "pending_review", "authorized",
     "declined",  "captured", "voided",   "refunded",  "expired",  "unknown",        "ok",
@@ -71,8 +77,16 @@ static int map_put(const gw_mem *mem, paid_map_entry **map, size_t *n, const cha
     return 0;
 }
 
+static int word_allowed(const char *word, const char *const *allowed)
+{
+    for (; *allowed; allowed++)
+        if (!strcmp(*allowed, word))
+            return 1;
+    return 0;
+}
+
 static int load_map(const gw_cfg_reader *r, const gw_ynode *section, const char *key,
-                    paid_map_entry **map, size_t *n)
+                    const char *const *allowed, paid_map_entry **map, size_t *n)
 {
     const gw_ynode *m = NULL;
     char path[64];
@@ -92,11 +106,17 @@ static int load_map(const gw_cfg_reader *r, const gw_ynode *section, const char 
         if (!k->scalar_len || strspn(k->scalar, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
                                   k->scalar_len)
             return gw_cfg_fail(r, k, full, "a gateway literal is upper-case letters, digits, _");
-        if (!word || !strcmp(word, "ok"))
-            return gw_cfg_fail(r, v, full,
-                               "must be one of screening, approved, rejected, suspended, entered, "
-                               "pending_review, authorized, declined, captured, voided, refunded, "
-                               "expired, unknown");
+        if (!word || !word_allowed(word, allowed)) {
+            char list[200];
+            size_t used = 0;
+            const char *const *a;
+
+            list[0] = '\0';
+            for (a = allowed; *a && used < sizeof(list); a++)
+                used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s",
+                                         a == allowed ? "" : ", ", *a);
+            return gw_cfg_fail(r, v, full, "must be one of %s", list);
+        }
         if (map_put(r->mem, map, n, k->scalar, word) != 0)
             return gw_cfg_fail(r, k, full, "out of memory");
     }
@@ -157,8 +177,9 @@ int paid_config_load(const gw_cfg_reader *r, const gw_ynode *section, paid_confi
         goto fail;
     }
     if (section && (gw_cfg_check_keys(r, section, "paid", keys) != 0 ||
-                    load_map(r, section, "status_map", &pc->tx, &pc->ntx) != 0 ||
-                    load_map(r, section, "buyer_status_map", &pc->buyer, &pc->nbuyer) != 0 ||
+                    load_map(r, section, "status_map", tx_words, &pc->tx, &pc->ntx) != 0 ||
+                    load_map(r, section, "buyer_status_map", buyer_words, &pc->buyer,
+                             &pc->nbuyer) != 0 ||
                     gw_cfg_int(r, section, "paid", "max_amount", 1, 9999999999L, &max_amount) != 0))
         goto fail;
     if (load_declines(r, section, pc) != 0)

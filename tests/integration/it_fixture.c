@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -388,6 +389,9 @@ static int start_sandbox(const char *exe)
         return -1;
     if (g_sandbox == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+        /* An interrupted test run must not leave the sandbox behind. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
 
         if (fd >= 0) {
             dup2(fd, 1);

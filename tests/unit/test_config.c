@@ -93,6 +93,12 @@ static void bad_values(void)
     CU_ASSERT_EQUAL(init_with(SHOP "paid:\n  status_map:\n    AUTH: approvedish\n", &err),
                     PMP_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "test.yaml:6: paid.status_map.AUTH"));
+    /* each map takes only the words its kind of status can have */
+    CU_ASSERT_EQUAL(init_with(SHOP "paid:\n  buyer_status_map:\n    OK: captured\n", &err),
+                    PMP_E_CONFIG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "must be one of screening, approved"));
+    CU_ASSERT_EQUAL(init_with(SHOP "paid:\n  status_map:\n    AUTH: approved\n", &err),
+                    PMP_E_CONFIG);
     CU_ASSERT_EQUAL(init_with(SHOP "shop:\n  id: again\n", &err), PMP_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "duplicate key"));
     CU_ASSERT_EQUAL(init_with(SHOP "gateway: [1, 2\n", &err), PMP_E_CONFIG);
@@ -141,10 +147,15 @@ static void password_never_in_messages(void)
 
 static void missing_ca_file(void)
 {
+    const char *text = SHOP "gateway:\n  ca_file: /nonexistent/ca.pem\n";
+    pmp_init_args args = {sizeof(args), 0, text, strlen(text), NULL, NULL};
+    pmp_ctx *ctx = NULL;
     pmp_error err;
 
-    CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  ca_file: /nonexistent/ca.pem\n", &err),
-                    PMP_E_TLS);
+    CU_ASSERT_EQUAL(init_with(text, &err), PMP_E_TLS);
+    /* the same code without an error struct */
+    CU_ASSERT_EQUAL(api()->init(&args, &ctx, NULL), PMP_E_TLS);
+    CU_ASSERT_PTR_NULL(ctx);
 }
 
 static void wrong_abi_use(void)
