@@ -175,8 +175,8 @@ static int check_base_url(const gw_cfg_reader *r, const gw_ynode *at, gw_config 
     return 0;
 }
 
-static int check_alnum(const gw_cfg_reader *r, const gw_ynode *at, const char *path,
-                       const char *v, size_t max)
+static int check_alnum(const gw_cfg_reader *r, const gw_ynode *at, const char *path, const char *v,
+                       size_t max)
 {
     size_t i, len = strlen(v);
 
@@ -216,7 +216,7 @@ static int parse_level(const gw_cfg_reader *r, const gw_ynode *logging, int *lev
 int gw_config_load(const gw_cfg_reader *r, const char *text, size_t len, const char *method_key,
                    gw_config *cfg, gw_ynode **root_out)
 {
-    static const char *const gateway_keys[] = {"base_url", "ca_file", "connect_timeout_ms",
+    static const char *const gateway_keys[] = {"base_url",   "ca_file", "connect_timeout_ms",
                                                "timeout_ms", "retries", NULL};
     static const char *const shop_keys[] = {"id", "password", NULL};
     static const char *const logging_keys[] = {"level", NULL};

@@ -13,14 +13,14 @@
 #define GW_DEFAULT_BASE_URL "https://pt01.mul-pay.jp/payment/"
 
 typedef struct gw_config {
-    char *base_url;          /* ends with '/' */
-    char *ca_file;           /* NULL: the system's CA store */
+    char *base_url; /* ends with '/' */
+    char *ca_file;  /* NULL: the system's CA store */
     long connect_timeout_ms;
-    long timeout_ms;         /* whole exchange of one request */
-    long retries;            /* extra attempts for requests certainly not processed */
+    long timeout_ms; /* whole exchange of one request */
+    long retries;    /* extra attempts for requests certainly not processed */
     char *shop_id;
-    char *shop_pass;         /* secret: never logged */
-    int log_level;           /* PMP_LOG_* */
+    char *shop_pass; /* secret: never logged */
+    int log_level;   /* PMP_LOG_* */
 } gw_config;
 
 /** Reads configuration values and formats errors. */
@@ -32,8 +32,8 @@ typedef struct gw_cfg_reader {
 } gw_cfg_reader;
 
 /** Writes "origin:line: path: message" into the reader's error buffer; returns -1. */
-int gw_cfg_fail(const gw_cfg_reader *r, const gw_ynode *at, const char *path, const char *fmt,
-                ...) __attribute__((format(printf, 4, 5)));
+int gw_cfg_fail(const gw_cfg_reader *r, const gw_ynode *at, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 /** Fails on any key of map not in allowed (NULL-terminated). */
 int gw_cfg_check_keys(const gw_cfg_reader *r, const gw_ynode *map, const char *path,
                       const char *const *allowed);

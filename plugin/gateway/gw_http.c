@@ -84,7 +84,8 @@ static int setup_locked(void)
     if (!g_headers) {
         struct curl_slist *h = NULL, *t;
 
-        t = curl_slist_append(h, "Content-Type: application/x-www-form-urlencoded;charset=Windows-31J");
+        t = curl_slist_append(
+            h, "Content-Type: application/x-www-form-urlencoded;charset=Windows-31J");
         if (t)
             h = t;
         t = t ? curl_slist_append(h, "Accept: text/plain") : NULL;

@@ -16,25 +16,25 @@
 #include "gw_buf.h"
 
 /* What happened to one request. */
-#define GW_HTTP_ANSWERED 0  /* a complete HTTP response arrived */
-#define GW_HTTP_NOT_SENT 1  /* certainly never reached the server */
-#define GW_HTTP_UNKNOWN 2   /* may have reached the server; no usable answer */
-#define GW_HTTP_TLS 3       /* TLS verification failed; nothing sent */
+#define GW_HTTP_ANSWERED 0 /* a complete HTTP response arrived */
+#define GW_HTTP_NOT_SENT 1 /* certainly never reached the server */
+#define GW_HTTP_UNKNOWN 2  /* may have reached the server; no usable answer */
+#define GW_HTTP_TLS 3      /* TLS verification failed; nothing sent */
 #define GW_HTTP_NOMEM 4
 
 typedef struct gw_http_opts {
-    const char *ca_file;      /* NULL: system store */
+    const char *ca_file; /* NULL: system store */
     long connect_timeout_ms;
     long timeout_ms;
-    int allow_plain_http;     /* only for loopback sandboxes */
+    int allow_plain_http; /* only for loopback sandboxes */
 } gw_http_opts;
 
 typedef struct gw_http_reply {
-    long status;       /* HTTP status when ANSWERED */
-    gw_buf body;       /* response body; initialised by gw_http_post */
+    long status; /* HTTP status when ANSWERED */
+    gw_buf body; /* response body; initialised by gw_http_post */
     double elapsed_ms;
-    int reused;        /* the connection was reused */
-    char detail[256];  /* libcurl's error text on failure */
+    int reused;       /* the connection was reused */
+    char detail[256]; /* libcurl's error text on failure */
 } gw_http_reply;
 
 /** Takes a reference on the process-wide transport (curl global init, the

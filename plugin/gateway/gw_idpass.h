@@ -39,16 +39,16 @@ typedef struct gw_client {
 
 typedef struct gw_call {
     /* in */
-    const char *operation;   /* e.g. "EntryTranPaid" */
+    const char *operation; /* e.g. "EntryTranPaid" */
     const gw_field *fields;
     size_t nfields;
-    int idempotent;          /* safe to resend after an unknown outcome */
+    int idempotent; /* safe to resend after an unknown outcome */
     /* out */
-    gw_resp resp;            /* valid for OK and ERROR; release with gw_call_release */
+    gw_resp resp; /* valid for OK and ERROR; release with gw_call_release */
     long http_status;
     int attempts;
-    size_t bad_field;        /* for BAD_INPUT */
-    char detail[256];        /* why, for NOT_SENT/UNKNOWN/TLS/PROTOCOL */
+    size_t bad_field; /* for BAD_INPUT */
+    char detail[256]; /* why, for NOT_SENT/UNKNOWN/TLS/PROTOCOL */
 } gw_call;
 
 void gw_client_init(gw_client *c, const gw_config *cfg, const gw_mem *mem, const gw_log *log);

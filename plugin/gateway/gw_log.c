@@ -29,8 +29,8 @@ void gw_logf(const gw_log *log, int level, const char *fmt, ...)
 
 int gw_field_is_secret(const char *name)
 {
-    static const char *const secrets[] = {"ShopPass", "AccessPass", "SitePass", "CardPass",
-                                          "Token", NULL};
+    static const char *const secrets[] = {"ShopPass", "AccessPass", "SitePass",
+                                          "CardPass", "Token",      NULL};
     const char *const *s;
 
     for (s = secrets; *s; s++)

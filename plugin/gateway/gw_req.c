@@ -14,9 +14,8 @@ int32_t gw_req_parse(const char *text, size_t len, json_object **out, pmp_error 
     size_t i;
 
     *out = NULL;
-    for (i = 0; i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' ||
-                            text[i] == '\r');
-         i++)
+    for (i = 0;
+         i < len && (text[i] == ' ' || text[i] == '\n' || text[i] == '\t' || text[i] == '\r'); i++)
         ;
     if (i == len) {
         *out = json_object_new_object();
@@ -36,8 +35,8 @@ int32_t gw_req_parse(const char *text, size_t len, json_object **out, pmp_error 
         /* trailing non-space after the document */
         size_t end = json_tokener_get_parse_end(tok);
 
-        while (end < len && (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' ||
-                             text[end] == '\r'))
+        while (end < len &&
+               (text[end] == ' ' || text[end] == '\n' || text[end] == '\t' || text[end] == '\r'))
             end++;
         if (end < len) {
             json_object_put(obj);
@@ -59,8 +58,7 @@ int32_t gw_req_parse(const char *text, size_t len, json_object **out, pmp_error 
     json_tokener_free(tok);
     if (!json_object_is_type(obj, json_type_object)) {
         json_object_put(obj);
-        return gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
-                            "request: must be a JSON object");
+        return gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL, "request: must be a JSON object");
     }
     *out = obj;
     return PMP_OK;
@@ -139,8 +137,7 @@ int32_t gw_req_text(json_object *obj, const char *name, int required, size_t max
 }
 
 int32_t gw_req_ascii(json_object *obj, const char *name, int required, const char *what,
-                     int (*allowed_char)(char c), size_t max_len, const char **out,
-                     pmp_error *err)
+                     int (*allowed_char)(char c), size_t max_len, const char **out, pmp_error *err)
 {
     size_t n, i;
     int32_t rc = gw_req_text(obj, name, required, 0, out, &n, err);

@@ -23,8 +23,7 @@ int32_t gw_req_text(json_object *obj, const char *name, int required, size_t max
 /** A string member made only of ASCII characters in charset (e.g.
  *  "A-Za-z0-9-"), 1..max_len long. */
 int32_t gw_req_ascii(json_object *obj, const char *name, int required, const char *what,
-                     int (*allowed_char)(char c), size_t max_len, const char **out,
-                     pmp_error *err);
+                     int (*allowed_char)(char c), size_t max_len, const char **out, pmp_error *err);
 /** An integer member (JSON integer, not a float or string) in [min, max].
  *  *present says whether it was given. */
 int32_t gw_req_int(json_object *obj, const char *name, int required, int64_t min, int64_t max,

@@ -23,10 +23,10 @@ typedef struct gw_kv {
 
 typedef struct gw_resp {
     const gw_mem *mem;
-    char *text;     /* the decoded body, split in place; owns all strings */
+    char *text; /* the decoded body, split in place; owns all strings */
     gw_kv *pairs;
     size_t npairs;
-    char *err_text; /* copy of ErrCode and ErrInfo, split in place */
+    char *err_text;         /* copy of ErrCode and ErrInfo, split in place */
     const char **err_codes; /* nerr entries, "" where the list was short */
     const char **err_infos;
     size_t nerr;

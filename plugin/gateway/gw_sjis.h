@@ -13,7 +13,7 @@
 #define GW_SJIS_UNREPRESENTABLE (-1) /* a character has no Windows-31J form */
 #define GW_SJIS_INVALID (-2)         /* the input is not valid in its own charset */
 #define GW_SJIS_NOMEM (-3)
-#define GW_SJIS_NO_ICONV (-4)        /* iconv lacks the conversion */
+#define GW_SJIS_NO_ICONV (-4) /* iconv lacks the conversion */
 
 /** Appends the Windows-31J form of UTF-8 text to out. On
  *  GW_SJIS_UNREPRESENTABLE or GW_SJIS_INVALID, *bad_offset (if not NULL)

@@ -17,11 +17,11 @@
 typedef struct gw_ynode gw_ynode;
 struct gw_ynode {
     int type;
-    unsigned line;      /* 1-based */
-    char *scalar;       /* GW_Y_SCALAR: the text, NUL-terminated */
+    unsigned line; /* 1-based */
+    char *scalar;  /* GW_Y_SCALAR: the text, NUL-terminated */
     size_t scalar_len;
-    int plain;          /* scalar was unquoted */
-    gw_ynode **items;   /* GW_Y_MAP: key, value, key, value...; GW_Y_SEQ: items */
+    int plain;        /* scalar was unquoted */
+    gw_ynode **items; /* GW_Y_MAP: key, value, key, value...; GW_Y_SEQ: items */
     size_t nitems;
     size_t cap;
 };

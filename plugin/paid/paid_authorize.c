@@ -24,7 +24,7 @@ typedef struct auth_req {
 
 static int32_t read_request(pmp_ctx *ctx, json_object *req, auth_req *a, pmp_error *err)
 {
-    static const char *const allowed[] = {"order_id", "buyer_id", "amount",        "tax",
+    static const char *const allowed[] = {"order_id", "buyer_id",      "amount", "tax",
                                           "contents", "client_fields", NULL};
     json_object *cf = NULL;
     int32_t rc;
@@ -71,8 +71,8 @@ static int32_t read_request(pmp_ctx *ctx, json_object *req, auth_req *a, pmp_err
     return PMP_OK;
 }
 
-static json_object *order_doc(const auth_req *a, const char *gateway_status,
-                              const char *access_id, int replayed)
+static json_object *order_doc(const auth_req *a, const char *gateway_status, const char *access_id,
+                              int replayed)
 {
     json_object *doc = json_object_new_object();
 
@@ -95,8 +95,7 @@ static int32_t trade_result(paid_op *op, const auth_req *a, const paid_trade *t,
 }
 
 static int32_t exec_order(paid_op *op, const auth_req *a, const char *access_id,
-                          const char *access_pass, int replayed, int may_resume,
-                          pmp_result **out);
+                          const char *access_pass, int replayed, int may_resume, pmp_result **out);
 
 /* The order exists: return it, finish it, or refuse a conflicting repeat. */
 static int32_t resolve_existing(paid_op *op, const auth_req *a, const paid_trade *t,
@@ -156,8 +155,8 @@ static int32_t exec_order(paid_op *op, const auth_req *a, const char *access_id,
     if (crc == GW_CALL_OK) {
         const char *literal = gw_resp_str(&exec.resp, "Status");
 
-        rc = paid_result(op, paid_tx_word(op, literal),
-                         order_doc(a, literal, access_id, replayed), out);
+        rc = paid_result(op, paid_tx_word(op, literal), order_doc(a, literal, access_id, replayed),
+                         out);
         gw_call_release(&exec);
         return rc;
     }
@@ -170,8 +169,8 @@ static int32_t exec_order(paid_op *op, const auth_req *a, const char *access_id,
         gw_call_release(&exec);
         return paid_result(op, "declined", doc, out);
     }
-    if (crc != GW_CALL_UNKNOWN && !(crc == GW_CALL_ERROR && paid_call_error(op, &exec, crc, 1) ==
-                                                                PMP_E_STATE)) {
+    if (crc != GW_CALL_UNKNOWN &&
+        !(crc == GW_CALL_ERROR && paid_call_error(op, &exec, crc, 1) == PMP_E_STATE)) {
         rc = paid_call_error(op, &exec, crc, 1);
         gw_call_release(&exec);
         return rc;

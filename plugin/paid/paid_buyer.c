@@ -5,18 +5,18 @@
 
 #include "paid_internal.h"
 
-#define KIND_TEXT 0  /* UTF-8 text sent as Windows-31J */
-#define KIND_INT 1   /* JSON integer */
+#define KIND_TEXT 0 /* UTF-8 text sent as Windows-31J */
+#define KIND_INT 1  /* JSON integer */
 #define KIND_ZIP 2
 #define KIND_PHONE 3
 #define KIND_ASCII 4 /* printable ASCII (e-mail, URL, codes) */
 
 typedef struct buyer_field {
-    const char *json;  /* request member */
-    const char *wire;  /* protocol parameter */
+    const char *json; /* request member */
+    const char *wire; /* protocol parameter */
     int kind;
     int required;
-    size_t max;        /* bytes in Windows-31J, or characters for ASCII kinds */
+    size_t max; /* bytes in Windows-31J, or characters for ASCII kinds */
     int64_t min_int, max_int;
 } buyer_field;
 
@@ -114,11 +114,10 @@ static int32_t read_buyer(json_object *req, const char *values[NBUYER], size_t l
         if (f->kind == KIND_TEXT)
             rc = gw_req_text(req, f->json, f->required, f->max, &values[i], &lens[i], err);
         else
-            rc = gw_req_ascii(req, f->json, f->required,
-                              f->kind == KIND_ASCII ? "printable ASCII only"
-                                                    : "digits and '-' only",
-                              f->kind == KIND_ASCII ? gw_char_printable : zip_char, f->max,
-                              &values[i], err);
+            rc = gw_req_ascii(
+                req, f->json, f->required,
+                f->kind == KIND_ASCII ? "printable ASCII only" : "digits and '-' only",
+                f->kind == KIND_ASCII ? gw_char_printable : zip_char, f->max, &values[i], err);
         if (rc != PMP_OK)
             return rc;
         if (values[i] && f->kind != KIND_TEXT) {
@@ -133,8 +132,7 @@ static int32_t read_buyer(json_object *req, const char *values[NBUYER], size_t l
 
 static int32_t read_buyer_id(json_object *req, const char **id, pmp_error *err)
 {
-    return gw_req_ascii(req, "buyer_id", 1, "A-Z a-z 0-9 - _ only", gw_char_buyer_id, 20, id,
-                        err);
+    return gw_req_ascii(req, "buyer_id", 1, "A-Z a-z 0-9 - _ only", gw_char_buyer_id, 20, id, err);
 }
 
 /* CheckPaidBuyer; on success *literal and *word describe the state. The

@@ -8,8 +8,7 @@
 
 #include "paid_internal.h"
 
-int32_t paid_op_begin(paid_op *op, pmp_ctx *ctx, const char *name, pmp_result **out,
-                      pmp_error *err)
+int32_t paid_op_begin(paid_op *op, pmp_ctx *ctx, const char *name, pmp_result **out, pmp_error *err)
 {
     memset(op, 0, sizeof(*op));
     op->err = err;
@@ -65,9 +64,8 @@ int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
 
     switch (rc) {
     case GW_CALL_NOT_SENT:
-        return gw_error_set(op->err, PMP_E_NETWORK, 1, NULL,
-                            "%s: %s was not delivered: %s", op->name, call->operation,
-                            call->detail);
+        return gw_error_set(op->err, PMP_E_NETWORK, 1, NULL, "%s: %s was not delivered: %s",
+                            op->name, call->operation, call->detail);
     case GW_CALL_TLS:
         return gw_error_set(op->err, PMP_E_TLS, 0, NULL,
                             "%s: TLS to the gateway failed (nothing sent): %s", op->name,
@@ -96,8 +94,8 @@ int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
                                 op->name, call->operation, codes);
         if (has_code(&call->resp, bad_state))
             return gw_error_set(op->err, PMP_E_STATE, 0, codes,
-                                "%s: %s: not allowed in the order's current state (%s)",
-                                op->name, call->operation, codes);
+                                "%s: %s: not allowed in the order's current state (%s)", op->name,
+                                call->operation, codes);
         return gw_error_set(op->err, PMP_E_GATEWAY, 0, codes, "%s: %s rejected by the gateway: %s",
                             op->name, call->operation, codes);
     default:
@@ -119,9 +117,8 @@ int32_t paid_result(paid_op *op, const char *status, json_object *doc, pmp_resul
     json_object_object_add(doc, "operation", json_object_new_string(op->name));
     json_object_object_add(doc, "status", json_object_new_string(status));
     json_object_object_add(doc, "gateway_calls", json_object_get(op->calls));
-    text = json_object_to_json_string_length(doc, JSON_C_TO_STRING_PLAIN |
-                                                      JSON_C_TO_STRING_NOSLASHESCAPE,
-                                             &len);
+    text = json_object_to_json_string_length(
+        doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
     res = text ? gw_calloc(mem, 1, sizeof(*res)) : NULL;
     if (!res)
         goto nomem;
@@ -254,7 +251,8 @@ json_object *paid_decline_json(const gw_resp *resp)
     static const char *const reasons[][3] = {
         {"P01010002", "buyer_under_screening", "the buyer's credit screening is not finished"},
         {"P01010003", "buyer_not_approved", "the buyer is not approved for Paid"},
-        {"P01020001", "credit_line_exceeded", "the order exceeds the buyer's remaining credit line"},
+        {"P01020001", "credit_line_exceeded",
+         "the order exceeds the buyer's remaining credit line"},
         {"P01030001", "review_refused", "Paid refused the order after review"},
     };
     json_object *d = json_object_new_object();

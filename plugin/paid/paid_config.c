@@ -7,20 +7,21 @@
 
 #include "paid_internal.h"
 
-static const char *const tx_words[] = {"entered",  "pending_review", "authorized", "declined",
-                                       "captured", "voided",         "refunded",   "expired",
-                                       "unknown",  NULL};
-static const char *const buyer_words[] = {"screening", "approved", "rejected", "suspended",
-                                          "unknown", NULL};
+static const char *const tx_words[] = {
+    "entered", "pending_review", "authorized", "declined", "captured",
+    "voided",  "refunded",       "expired",    "unknown",  NULL};
+static const char *const buyer_words[] = {"screening", "approved", "rejected",
+                                          "suspended", "unknown",  NULL};
 
 static const char *const status_words[] = {
-    "screening", "approved", "rejected", "suspended", "entered",  "pending_review", "authorized",
-    "declined",  "captured", "voided",   "refunded",  "expired",  "unknown",        "ok",
-    NULL};
+    "screening",      "approved",   "rejected", "suspended", "entered",
+    "pending_review", "authorized", "declined", "captured",  "voided",
+    "refunded",       "expired",    "unknown",  "ok",        NULL};
 
 static const char *const default_tx[][2] = {
-    {"UNPROCESSED", "entered"}, {"AUTHPROCESS", "pending_review"}, {"AUTH", "authorized"},
-    {"SALES", "captured"},      {"CANCEL", "voided"},              {"RETURN", "refunded"},
+    {"UNPROCESSED", "entered"}, {"AUTHPROCESS", "pending_review"},
+    {"AUTH", "authorized"},     {"SALES", "captured"},
+    {"CANCEL", "voided"},       {"RETURN", "refunded"},
     {"PAYFAIL", "declined"},    {"EXPIRED", "expired"},
 };
 
@@ -103,8 +104,8 @@ static int load_map(const gw_cfg_reader *r, const gw_ynode *section, const char 
         char full[160];
 
         snprintf(full, sizeof(full), "%s.%s", path, k->scalar);
-        if (!k->scalar_len || strspn(k->scalar, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") !=
-                                  k->scalar_len)
+        if (!k->scalar_len ||
+            strspn(k->scalar, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789") != k->scalar_len)
             return gw_cfg_fail(r, k, full, "a gateway literal is upper-case letters, digits, _");
         if (!word || !word_allowed(word, allowed)) {
             char list[200];
@@ -176,11 +177,11 @@ int paid_config_load(const gw_cfg_reader *r, const gw_ynode *section, paid_confi
         gw_cfg_fail(r, section, "paid", "must be a mapping");
         goto fail;
     }
-    if (section && (gw_cfg_check_keys(r, section, "paid", keys) != 0 ||
-                    load_map(r, section, "status_map", tx_words, &pc->tx, &pc->ntx) != 0 ||
-                    load_map(r, section, "buyer_status_map", buyer_words, &pc->buyer,
-                             &pc->nbuyer) != 0 ||
-                    gw_cfg_int(r, section, "paid", "max_amount", 1, 9999999999L, &max_amount) != 0))
+    if (section &&
+        (gw_cfg_check_keys(r, section, "paid", keys) != 0 ||
+         load_map(r, section, "status_map", tx_words, &pc->tx, &pc->ntx) != 0 ||
+         load_map(r, section, "buyer_status_map", buyer_words, &pc->buyer, &pc->nbuyer) != 0 ||
+         gw_cfg_int(r, section, "paid", "max_amount", 1, 9999999999L, &max_amount) != 0))
         goto fail;
     if (load_declines(r, section, pc) != 0)
         goto fail;

@@ -25,7 +25,7 @@ typedef struct paid_map_entry {
 } paid_map_entry;
 
 typedef struct paid_config {
-    paid_map_entry *tx;    /* transaction Status -> word */
+    paid_map_entry *tx; /* transaction Status -> word */
     size_t ntx;
     paid_map_entry *buyer; /* BuyerStatus -> word */
     size_t nbuyer;
@@ -68,8 +68,8 @@ struct pmp_result {
 typedef struct paid_op {
     pmp_ctx *ctx;
     pmp_error *err;
-    const char *name;      /* "authorize", ... */
-    json_object *calls;    /* array of operation names */
+    const char *name;   /* "authorize", ... */
+    json_object *calls; /* array of operation names */
     char gateway_errors[96];
 } paid_op;
 
@@ -129,8 +129,7 @@ json_object *paid_decline_json(const gw_resp *resp);
 int32_t paid_enroll(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
 int32_t paid_payer_status(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out,
                           pmp_error *err);
-int32_t paid_authorize(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out,
-                       pmp_error *err);
+int32_t paid_authorize(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
 int32_t paid_capture(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
 int32_t paid_void(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
 int32_t paid_refund(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);

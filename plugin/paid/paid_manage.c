@@ -105,9 +105,8 @@ static int32_t run_mutation(paid_op *op, gw_call *call, const char *order_id,
 }
 
 /* PaidChange to new totals. */
-static int32_t change_amount(paid_op *op, const char *order_id, const paid_trade *t,
-                             int64_t amount, int64_t tax, gw_call *call, char *literal,
-                             size_t literal_size)
+static int32_t change_amount(paid_op *op, const char *order_id, const paid_trade *t, int64_t amount,
+                             int64_t tax, gw_call *call, char *literal, size_t literal_size)
 {
     char a[24], x[24];
     gw_field f[7];
@@ -145,14 +144,48 @@ static int32_t read_order(paid_op *op, json_object *req, const char *const *allo
     int64_t max = op->ctx->paid.max_amount;
 
     if ((rc = gw_req_allowed(req, allowed, op->err)) != PMP_OK ||
-        (rc = gw_req_ascii(req, "order_id", 1, "A-Z a-z 0-9 - only", gw_char_order_id, 27,
-                           order_id, op->err)) != PMP_OK)
+        (rc = gw_req_ascii(req, "order_id", 1, "A-Z a-z 0-9 - only", gw_char_order_id, 27, order_id,
+                           op->err)) != PMP_OK)
         return rc;
-    if (amount && (rc = gw_req_int(req, "amount", 0, 1, max, amount, has_amount, op->err)) != PMP_OK)
+    if (amount &&
+        (rc = gw_req_int(req, "amount", 0, 1, max, amount, has_amount, op->err)) != PMP_OK)
         return rc;
     if (tax && (rc = gw_req_int(req, "tax", 0, 0, max, tax, has_tax, op->err)) != PMP_OK)
         return rc;
     return PMP_OK;
+}
+
+typedef struct order_req {
+    paid_op op;
+    json_object *req;
+    const char *order_id; /* borrowed from req */
+    int64_t amount, tax;
+    int has_amount, has_tax;
+    paid_trade t;
+} order_req;
+
+/* Begins an operation on an existing order: the operation frame, the
+ * request (allowed members, order_id and, when amounts, the optional amount
+ * and tax). Whatever it returns, order_end releases o. */
+static int32_t order_begin(order_req *o, pmp_ctx *ctx, const char *name, const char *text,
+                           size_t len, const char *const *allowed, int amounts, pmp_result **out,
+                           pmp_error *err)
+{
+    int32_t rc;
+
+    memset(o, 0, sizeof(*o));
+    if ((rc = paid_op_begin(&o->op, ctx, name, out, err)) != PMP_OK ||
+        (rc = gw_req_parse(text, len, &o->req, err)) != PMP_OK)
+        return rc;
+    return read_order(&o->op, o->req, allowed, &o->order_id, amounts ? &o->amount : NULL,
+                      &o->has_amount, amounts ? &o->tax : NULL, &o->has_tax);
+}
+
+static void order_end(order_req *o)
+{
+    paid_trade_release(&o->t);
+    json_object_put(o->req);
+    paid_op_end(&o->op);
 }
 
 /* "2026-12-03" -> "20261203", checking it is a real date. */
@@ -199,85 +232,78 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
                      pmp_error *err)
 {
     static const char *const allowed[] = {"order_id", "amount", "tax", "fixed_at", NULL};
-    json_object *req = NULL, *doc;
-    const char *order_id;
-    int64_t amount = 0, tax = 0, new_amount, new_tax;
-    int has_amount = 0, has_tax = 0;
+    json_object *doc;
+    int64_t new_amount, new_tax;
     char fixed_at[9], literal[32];
     gw_field f[6];
     gw_call change, sales;
-    paid_trade t;
-    paid_op op;
+    order_req o;
+    paid_op *op = &o.op;
+    paid_trade *t = &o.t;
     int32_t rc;
     size_t n;
 
-    memset(&t, 0, sizeof(t));
     memset(&change, 0, sizeof(change));
     memset(&sales, 0, sizeof(sales));
-    if ((rc = paid_op_begin(&op, ctx, "capture", out, err)) != PMP_OK)
-        return rc;
-    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
-        (rc = read_order(&op, req, allowed, &order_id, &amount, &has_amount, &tax, &has_tax)) !=
-            PMP_OK ||
-        (rc = read_fixed_at(&op, req, fixed_at)) != PMP_OK)
-        goto out_put;
-    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
-        goto out_release;
-    new_amount = has_amount ? amount : t.amount;
-    new_tax = has_tax ? tax : t.tax;
-    if (!strcmp(t.status, "SALES")) {
-        if (new_amount != t.amount || new_tax != t.tax) {
+    if ((rc = order_begin(&o, ctx, "capture", req_text, req_len, allowed, 1, out, err)) != PMP_OK ||
+        (rc = read_fixed_at(op, o.req, fixed_at)) != PMP_OK ||
+        (rc = paid_search(op, o.order_id, t)) != PMP_OK)
+        goto out;
+    new_amount = o.has_amount ? o.amount : t->amount;
+    new_tax = o.has_tax ? o.tax : t->tax;
+    if (!strcmp(t->status, "SALES")) {
+        if (new_amount != t->amount || new_tax != t->tax) {
             rc = gw_error_set(err, PMP_E_STATE, 0, NULL,
                               "capture: order %s is already captured for %lld + tax %lld",
-                              order_id, (long long)t.amount, (long long)t.tax);
-            goto out_release;
+                              o.order_id, (long long)t->amount, (long long)t->tax);
+            goto out;
         }
-        doc = after_doc(order_id, t.status, t.amount, t.tax, &t, 1);
+        doc = after_doc(o.order_id, t->status, t->amount, t->tax, t, 1);
         paid_json_int(doc, "released_amount", 0);
         paid_json_str(doc, "fixed_at", NULL);
-        rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
-        goto out_release;
+        rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
+        goto out;
     }
-    if (strcmp(t.status, "AUTH")) {
-        rc = state_error(&op, order_id, &t, "capture needs an authorized order");
-        goto out_release;
+    if (strcmp(t->status, "AUTH")) {
+        rc = state_error(op, o.order_id, t, "capture needs an authorized order");
+        goto out;
     }
-    if (new_amount > t.amount || new_tax > t.tax) {
+    if (new_amount > t->amount || new_tax > t->tax) {
         rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
                           "amount: capture (%lld + tax %lld) cannot exceed the authorized %lld + "
                           "tax %lld; use adjust first",
-                          (long long)new_amount, (long long)new_tax, (long long)t.amount,
-                          (long long)t.tax);
-        goto out_release;
+                          (long long)new_amount, (long long)new_tax, (long long)t->amount,
+                          (long long)t->tax);
+        goto out;
     }
-    if (new_amount != t.amount || new_tax != t.tax) {
-        rc = change_amount(&op, order_id, &t, new_amount, new_tax, &change, literal,
+    if (new_amount != t->amount || new_tax != t->tax) {
+        rc = change_amount(op, o.order_id, t, new_amount, new_tax, &change, literal,
                            sizeof(literal));
         if (rc == MUTATION_REFUSED)
-            rc = paid_call_error(&op, &change, GW_CALL_ERROR, 1);
+            rc = paid_call_error(op, &change, GW_CALL_ERROR, 1);
         if (rc != PMP_OK)
-            goto out_release;
+            goto out;
     }
-    n = base_fields(ctx, &t, order_id, f);
+    n = base_fields(ctx, t, o.order_id, f);
     f[n++] = (gw_field){"FixedAt", fixed_at, strlen(fixed_at)};
     sales.operation = "PaidSales";
     sales.fields = f;
     sales.nfields = n;
     {
-        /* After a partial change the order's "before" is the new amount. */
-        paid_trade before = t;
+        /* After a partial change the order's "before" is the new o.amount. */
+        paid_trade before = *t;
 
         before.amount = new_amount;
         before.tax = new_tax;
-        rc = run_mutation(&op, &sales, order_id, &before, done_sales, 0, 0, literal,
+        rc = run_mutation(op, &sales, o.order_id, &before, done_sales, 0, 0, literal,
                           sizeof(literal));
     }
     if (rc == MUTATION_REFUSED)
-        rc = paid_call_error(&op, &sales, GW_CALL_ERROR, 1);
+        rc = paid_call_error(op, &sales, GW_CALL_ERROR, 1);
     if (rc != PMP_OK)
-        goto out_release;
-    doc = after_doc(order_id, literal, new_amount, new_tax, &t, 0);
-    paid_json_int(doc, "released_amount", (t.amount + t.tax) - (new_amount + new_tax));
+        goto out;
+    doc = after_doc(o.order_id, literal, new_amount, new_tax, t, 0);
+    paid_json_int(doc, "released_amount", (t->amount + t->tax) - (new_amount + new_tax));
     if (fixed_at[0]) {
         char iso[11];
 
@@ -286,16 +312,13 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
     } else {
         paid_json_str(doc, "fixed_at", NULL);
     }
-    gw_logf(&ctx->log, PMP_LOG_INFO, "capture: order %s captured for %lld + tax %lld", order_id,
+    gw_logf(&ctx->log, PMP_LOG_INFO, "capture: order %s captured for %lld + tax %lld", o.order_id,
             (long long)new_amount, (long long)new_tax);
-    rc = paid_result(&op, paid_tx_word(&op, literal), doc, out);
-out_release:
+    rc = paid_result(op, paid_tx_word(op, literal), doc, out);
+out:
     gw_call_release(&sales);
     gw_call_release(&change);
-    paid_trade_release(&t);
-out_put:
-    json_object_put(req);
-    paid_op_end(&op);
+    order_end(&o);
     return rc;
 }
 
@@ -303,52 +326,44 @@ int32_t paid_void(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result
                   pmp_error *err)
 {
     static const char *const allowed[] = {"order_id", NULL};
-    json_object *req = NULL;
-    const char *order_id;
     char literal[32];
     gw_field f[5];
     gw_call cancel;
-    paid_trade t;
-    paid_op op;
+    order_req o;
+    paid_op *op = &o.op;
+    paid_trade *t = &o.t;
     int32_t rc;
 
-    memset(&t, 0, sizeof(t));
     memset(&cancel, 0, sizeof(cancel));
-    if ((rc = paid_op_begin(&op, ctx, "void", out, err)) != PMP_OK)
-        return rc;
-    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
-        (rc = read_order(&op, req, allowed, &order_id, NULL, NULL, NULL, NULL)) != PMP_OK)
-        goto out_put;
-    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
-        goto out_release;
-    if (!strcmp(t.status, "CANCEL")) {
-        rc = paid_result(&op, paid_tx_word(&op, t.status),
-                         after_doc(order_id, t.status, t.cancel_amount, t.cancel_tax, &t, 1), out);
-        goto out_release;
+    if ((rc = order_begin(&o, ctx, "void", req_text, req_len, allowed, 0, out, err)) != PMP_OK ||
+        (rc = paid_search(op, o.order_id, t)) != PMP_OK)
+        goto out;
+    if (!strcmp(t->status, "CANCEL")) {
+        rc = paid_result(op, paid_tx_word(op, t->status),
+                         after_doc(o.order_id, t->status, t->cancel_amount, t->cancel_tax, t, 1),
+                         out);
+        goto out;
     }
-    if (strcmp(t.status, "AUTH") && strcmp(t.status, "AUTHPROCESS")) {
-        rc = state_error(&op, order_id, &t,
-                         !strcmp(t.status, "SALES") ? "a captured order is returned with refund"
-                                                    : "void needs an authorized order");
-        goto out_release;
+    if (strcmp(t->status, "AUTH") && strcmp(t->status, "AUTHPROCESS")) {
+        rc = state_error(op, o.order_id, t,
+                         !strcmp(t->status, "SALES") ? "a captured order is returned with refund"
+                                                     : "void needs an authorized order");
+        goto out;
     }
     cancel.operation = "PaidCancel";
     cancel.fields = f;
-    cancel.nfields = base_fields(ctx, &t, order_id, f);
-    rc = run_mutation(&op, &cancel, order_id, &t, done_cancel, 0, 0, literal, sizeof(literal));
+    cancel.nfields = base_fields(ctx, t, o.order_id, f);
+    rc = run_mutation(op, &cancel, o.order_id, t, done_cancel, 0, 0, literal, sizeof(literal));
     if (rc == MUTATION_REFUSED)
-        rc = paid_call_error(&op, &cancel, GW_CALL_ERROR, 1);
+        rc = paid_call_error(op, &cancel, GW_CALL_ERROR, 1);
     if (rc != PMP_OK)
-        goto out_release;
-    gw_logf(&ctx->log, PMP_LOG_INFO, "void: order %s cancelled", order_id);
-    rc = paid_result(&op, paid_tx_word(&op, literal),
-                     after_doc(order_id, literal, t.amount, t.tax, &t, 0), out);
-out_release:
+        goto out;
+    gw_logf(&ctx->log, PMP_LOG_INFO, "void: order %s cancelled", o.order_id);
+    rc = paid_result(op, paid_tx_word(op, literal),
+                     after_doc(o.order_id, literal, t->amount, t->tax, t, 0), out);
+out:
     gw_call_release(&cancel);
-    paid_trade_release(&t);
-out_put:
-    json_object_put(req);
-    paid_op_end(&op);
+    order_end(&o);
     return rc;
 }
 
@@ -356,90 +371,82 @@ int32_t paid_refund(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_resu
                     pmp_error *err)
 {
     static const char *const allowed[] = {"order_id", "amount", "tax", NULL};
-    json_object *req = NULL, *doc;
-    const char *order_id;
-    int64_t amount = 0, tax = 0, left_amount, left_tax;
-    int has_amount = 0, has_tax = 0, full;
+    json_object *doc;
+    int64_t left_amount, left_tax;
+    int full;
     char literal[32];
     gw_field f[5];
     gw_call call;
-    paid_trade t;
-    paid_op op;
+    order_req o;
+    paid_op *op = &o.op;
+    paid_trade *t = &o.t;
     int32_t rc;
 
-    memset(&t, 0, sizeof(t));
     memset(&call, 0, sizeof(call));
-    if ((rc = paid_op_begin(&op, ctx, "refund", out, err)) != PMP_OK)
-        return rc;
-    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
-        (rc = read_order(&op, req, allowed, &order_id, &amount, &has_amount, &tax, &has_tax)) !=
-            PMP_OK)
-        goto out_put;
-    if (has_tax && !has_amount) {
+    if ((rc = order_begin(&o, ctx, "refund", req_text, req_len, allowed, 1, out, err)) != PMP_OK)
+        goto out;
+    if (o.has_tax && !o.has_amount) {
         rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL, "tax: given without amount");
-        goto out_put;
+        goto out;
     }
-    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
-        goto out_release;
-    if (!strcmp(t.status, "RETURN") && !has_amount) {
-        doc = after_doc(order_id, t.status, 0, 0, &t, 1);
-        paid_json_int(doc, "refunded_amount", t.cancel_amount);
-        paid_json_int(doc, "refunded_tax", t.cancel_tax);
-        rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
-        goto out_release;
+    if ((rc = paid_search(op, o.order_id, t)) != PMP_OK)
+        goto out;
+    if (!strcmp(t->status, "RETURN") && !o.has_amount) {
+        doc = after_doc(o.order_id, t->status, 0, 0, t, 1);
+        paid_json_int(doc, "refunded_amount", t->cancel_amount);
+        paid_json_int(doc, "refunded_tax", t->cancel_tax);
+        rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
+        goto out;
     }
-    if (strcmp(t.status, "SALES")) {
-        rc = state_error(&op, order_id, &t,
-                         !strcmp(t.status, "AUTH") ? "an order not yet captured is cancelled "
-                                                     "with void or lowered with adjust"
-                                                   : "refund needs a captured order");
-        goto out_release;
+    if (strcmp(t->status, "SALES")) {
+        rc = state_error(op, o.order_id, t,
+                         !strcmp(t->status, "AUTH") ? "an order not yet captured is cancelled "
+                                                      "with void or lowered with adjust"
+                                                    : "refund needs a captured order");
+        goto out;
     }
-    if (!has_tax)
-        tax = has_amount && amount < t.amount ? 0 : t.tax;
-    if (!has_amount)
-        amount = t.amount;
-    if (amount > t.amount || tax > t.tax) {
+    if (!o.has_tax)
+        o.tax = o.has_amount && o.amount < t->amount ? 0 : t->tax;
+    if (!o.has_amount)
+        o.amount = t->amount;
+    if (o.amount > t->amount || o.tax > t->tax) {
         rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
                           "amount: refund (%lld + tax %lld) exceeds the captured %lld + tax %lld",
-                          (long long)amount, (long long)tax, (long long)t.amount,
-                          (long long)t.tax);
-        goto out_release;
+                          (long long)o.amount, (long long)o.tax, (long long)t->amount,
+                          (long long)t->tax);
+        goto out;
     }
-    full = amount == t.amount && tax == t.tax;
-    if (amount == t.amount && !full) {
+    full = o.amount == t->amount && o.tax == t->tax;
+    if (o.amount == t->amount && !full) {
         rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL,
                           "tax: refunding the whole amount returns the whole tax (%lld) too",
-                          (long long)t.tax);
-        goto out_release;
+                          (long long)t->tax);
+        goto out;
     }
-    left_amount = t.amount - amount;
-    left_tax = t.tax - tax;
+    left_amount = t->amount - o.amount;
+    left_tax = t->tax - o.tax;
     if (full) {
         call.operation = "PaidReturn";
         call.fields = f;
-        call.nfields = base_fields(ctx, &t, order_id, f);
-        rc = run_mutation(&op, &call, order_id, &t, done_return, 0, 0, literal, sizeof(literal));
+        call.nfields = base_fields(ctx, t, o.order_id, f);
+        rc = run_mutation(op, &call, o.order_id, t, done_return, 0, 0, literal, sizeof(literal));
     } else {
-        rc = change_amount(&op, order_id, &t, left_amount, left_tax, &call, literal,
+        rc = change_amount(op, o.order_id, t, left_amount, left_tax, &call, literal,
                            sizeof(literal));
     }
     if (rc == MUTATION_REFUSED)
-        rc = paid_call_error(&op, &call, GW_CALL_ERROR, 1);
+        rc = paid_call_error(op, &call, GW_CALL_ERROR, 1);
     if (rc != PMP_OK)
-        goto out_release;
-    doc = after_doc(order_id, literal, full ? 0 : left_amount, full ? 0 : left_tax, &t, 0);
-    paid_json_int(doc, "refunded_amount", amount);
-    paid_json_int(doc, "refunded_tax", tax);
-    gw_logf(&ctx->log, PMP_LOG_INFO, "refund: order %s refunded %lld + tax %lld", order_id,
-            (long long)amount, (long long)tax);
-    rc = paid_result(&op, paid_tx_word(&op, literal), doc, out);
-out_release:
+        goto out;
+    doc = after_doc(o.order_id, literal, full ? 0 : left_amount, full ? 0 : left_tax, t, 0);
+    paid_json_int(doc, "refunded_amount", o.amount);
+    paid_json_int(doc, "refunded_tax", o.tax);
+    gw_logf(&ctx->log, PMP_LOG_INFO, "refund: order %s refunded %lld + tax %lld", o.order_id,
+            (long long)o.amount, (long long)o.tax);
+    rc = paid_result(op, paid_tx_word(op, literal), doc, out);
+out:
     gw_call_release(&call);
-    paid_trade_release(&t);
-out_put:
-    json_object_put(req);
-    paid_op_end(&op);
+    order_end(&o);
     return rc;
 }
 
@@ -447,68 +454,58 @@ int32_t paid_adjust(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_resu
                     pmp_error *err)
 {
     static const char *const allowed[] = {"order_id", "amount", "tax", NULL};
-    json_object *req = NULL, *doc;
-    const char *order_id;
-    int64_t amount = 0, tax = 0;
-    int has_amount = 0, has_tax = 0;
+    json_object *doc;
     char literal[32];
     gw_call change;
-    paid_trade t;
-    paid_op op;
+    order_req o;
+    paid_op *op = &o.op;
+    paid_trade *t = &o.t;
     int32_t rc;
 
-    memset(&t, 0, sizeof(t));
     memset(&change, 0, sizeof(change));
-    if ((rc = paid_op_begin(&op, ctx, "adjust", out, err)) != PMP_OK)
-        return rc;
-    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
-        (rc = read_order(&op, req, allowed, &order_id, &amount, &has_amount, &tax, &has_tax)) !=
-            PMP_OK)
-        goto out_put;
-    if (!has_amount) {
+    if ((rc = order_begin(&o, ctx, "adjust", req_text, req_len, allowed, 1, out, err)) != PMP_OK)
+        goto out;
+    if (!o.has_amount) {
         rc = gw_error_set(err, PMP_E_INVALID_REQUEST, 0, NULL, "amount: is required");
-        goto out_put;
+        goto out;
     }
-    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
-        goto out_release;
-    if (!has_tax)
-        tax = t.tax;
-    if (strcmp(t.status, "AUTH") && strcmp(t.status, "SALES")) {
-        rc = state_error(&op, order_id, &t, "adjust needs an authorized or captured order");
-        goto out_release;
+    if ((rc = paid_search(op, o.order_id, t)) != PMP_OK)
+        goto out;
+    if (!o.has_tax)
+        o.tax = t->tax;
+    if (strcmp(t->status, "AUTH") && strcmp(t->status, "SALES")) {
+        rc = state_error(op, o.order_id, t, "adjust needs an authorized or captured order");
+        goto out;
     }
-    if (amount == t.amount && tax == t.tax) {
-        doc = after_doc(order_id, t.status, amount, tax, &t, 1);
-        paid_json_int(doc, "previous_amount", t.amount);
-        paid_json_int(doc, "previous_tax", t.tax);
-        rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
-        goto out_release;
+    if (o.amount == t->amount && o.tax == t->tax) {
+        doc = after_doc(o.order_id, t->status, o.amount, o.tax, t, 1);
+        paid_json_int(doc, "previous_amount", t->amount);
+        paid_json_int(doc, "previous_tax", t->tax);
+        rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
+        goto out;
     }
-    rc = change_amount(&op, order_id, &t, amount, tax, &change, literal, sizeof(literal));
+    rc = change_amount(op, o.order_id, t, o.amount, o.tax, &change, literal, sizeof(literal));
     if (rc == MUTATION_REFUSED && paid_is_decline(ctx, &change.resp)) {
-        doc = after_doc(order_id, t.status, t.amount, t.tax, &t, 0);
-        paid_json_int(doc, "previous_amount", t.amount);
-        paid_json_int(doc, "previous_tax", t.tax);
+        doc = after_doc(o.order_id, t->status, t->amount, t->tax, t, 0);
+        paid_json_int(doc, "previous_amount", t->amount);
+        paid_json_int(doc, "previous_tax", t->tax);
         json_object_object_add(doc, "decline", paid_decline_json(&change.resp));
-        rc = paid_result(&op, "declined", doc, out);
-        goto out_release;
+        rc = paid_result(op, "declined", doc, out);
+        goto out;
     }
     if (rc == MUTATION_REFUSED)
-        rc = paid_call_error(&op, &change, GW_CALL_ERROR, 1);
+        rc = paid_call_error(op, &change, GW_CALL_ERROR, 1);
     if (rc != PMP_OK)
-        goto out_release;
-    doc = after_doc(order_id, literal, amount, tax, &t, 0);
-    paid_json_int(doc, "previous_amount", t.amount);
-    paid_json_int(doc, "previous_tax", t.tax);
-    gw_logf(&ctx->log, PMP_LOG_INFO, "adjust: order %s changed to %lld + tax %lld", order_id,
-            (long long)amount, (long long)tax);
-    rc = paid_result(&op, paid_tx_word(&op, literal), doc, out);
-out_release:
+        goto out;
+    doc = after_doc(o.order_id, literal, o.amount, o.tax, t, 0);
+    paid_json_int(doc, "previous_amount", t->amount);
+    paid_json_int(doc, "previous_tax", t->tax);
+    gw_logf(&ctx->log, PMP_LOG_INFO, "adjust: order %s changed to %lld + tax %lld", o.order_id,
+            (long long)o.amount, (long long)o.tax);
+    rc = paid_result(op, paid_tx_word(op, literal), doc, out);
+out:
     gw_call_release(&change);
-    paid_trade_release(&t);
-out_put:
-    json_object_put(req);
-    paid_op_end(&op);
+    order_end(&o);
     return rc;
 }
 
@@ -526,30 +523,25 @@ int32_t paid_status(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_resu
                     pmp_error *err)
 {
     static const char *const allowed[] = {"order_id", NULL};
-    json_object *req = NULL, *doc, *cf;
-    const char *order_id;
+    json_object *doc, *cf;
     const gw_resp *r;
     char when[32];
-    paid_trade t;
-    paid_op op;
+    order_req o;
+    paid_op *op = &o.op;
+    paid_trade *t = &o.t;
     int32_t rc;
 
-    memset(&t, 0, sizeof(t));
-    if ((rc = paid_op_begin(&op, ctx, "status", out, err)) != PMP_OK)
-        return rc;
-    if ((rc = gw_req_parse(req_text, req_len, &req, err)) != PMP_OK ||
-        (rc = read_order(&op, req, allowed, &order_id, NULL, NULL, NULL, NULL)) != PMP_OK)
-        goto out_put;
-    if ((rc = paid_search(&op, order_id, &t)) != PMP_OK)
-        goto out_release;
-    r = &t.call.resp;
+    if ((rc = order_begin(&o, ctx, "status", req_text, req_len, allowed, 0, out, err)) != PMP_OK ||
+        (rc = paid_search(op, o.order_id, t)) != PMP_OK)
+        goto out;
+    r = &t->call.resp;
     doc = json_object_new_object();
-    paid_json_trade(doc, order_id, &t);
+    paid_json_trade(doc, o.order_id, t);
     paid_json_str(doc, "buyer_id", gw_resp_str(r, "PaidBuyerID"));
     paid_json_str(doc, "paid_code", gw_resp_str(r, "PaidCode"));
     paid_json_str(doc, "contents", gw_resp_str(r, "PaidContents"));
-    paid_json_int(doc, "cancel_amount", t.cancel_amount);
-    paid_json_int(doc, "cancel_tax", t.cancel_tax);
+    paid_json_int(doc, "cancel_amount", t->cancel_amount);
+    paid_json_int(doc, "cancel_tax", t->cancel_tax);
     iso_datetime(gw_resp_str(r, "ProcessDate"), when, sizeof(when));
     paid_json_str(doc, "process_date", when);
     paid_json_str(doc, "job_cd", gw_resp_str(r, "JobCd"));
@@ -558,11 +550,8 @@ int32_t paid_status(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_resu
     json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField2")));
     json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField3")));
     json_object_object_add(doc, "client_fields", cf);
-    rc = paid_result(&op, paid_tx_word(&op, t.status), doc, out);
-out_release:
-    paid_trade_release(&t);
-out_put:
-    json_object_put(req);
-    paid_op_end(&op);
+    rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
+out:
+    order_end(&o);
     return rc;
 }

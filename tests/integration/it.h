@@ -12,9 +12,9 @@
 
 typedef struct it_env {
     const pmp_api *api;
-    pmp_ctx *ctx;           /* debug logging, captured */
-    char base_url[256];     /* https://127.0.0.1:PORT/payment/ */
-    char admin_url[256];    /* https://127.0.0.1:PORT/_sandbox/ */
+    pmp_ctx *ctx;        /* debug logging, captured */
+    char base_url[256];  /* https://127.0.0.1:PORT/payment/ */
+    char admin_url[256]; /* https://127.0.0.1:PORT/_sandbox/ */
     char ca_file[512];
     char workdir[256];
     char results_dir[512];

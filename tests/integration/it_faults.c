@@ -136,10 +136,10 @@ static void unknown_ca_refused(void)
     pmp_error err;
     pmp_result *res = NULL;
     int64_t since = it_seq();
-    pmp_ctx *ctx = it_ctx_open(
-        it_fmt("gateway:\n  base_url: %s\nshop:\n  id: tshop00000001\n  password: %s\n",
-               it.base_url, it.shop_pass),
-        &err);
+    pmp_ctx *ctx =
+        it_ctx_open(it_fmt("gateway:\n  base_url: %s\nshop:\n  id: tshop00000001\n  password: %s\n",
+                           it.base_url, it.shop_pass),
+                    &err);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
     CU_ASSERT_EQUAL(it_call_ctx(ctx, "authorize", auth, &res, &err), PMP_E_TLS);

@@ -59,8 +59,8 @@ static void capture_log(void *user, int32_t level, const char *msg, size_t len)
         fprintf(stderr, "  [plugin] %.*s\n", (int)len, msg);
 }
 
-static const pmp_host_services g_host = {sizeof(pmp_host_services), 0, NULL, capture_log,
-                                         NULL, NULL, NULL};
+static const pmp_host_services g_host = {
+    sizeof(pmp_host_services), 0, NULL, capture_log, NULL, NULL, NULL};
 
 void it_secret(const char *s)
 {
@@ -398,8 +398,8 @@ static int start_sandbox(const char *exe)
             dup2(fd, 2);
             close(fd);
         }
-        execl(exe, exe, "--port", "0", "--state-dir", state, "--db", ":memory:",
-              "--ready-file", ready, "--quiet", (char *)NULL);
+        execl(exe, exe, "--port", "0", "--state-dir", state, "--db", ":memory:", "--ready-file",
+              ready, "--quiet", (char *)NULL);
         _exit(127);
     }
     for (i = 0; i < 400; i++) {

@@ -41,7 +41,8 @@ static void repeat_returns_existing(void)
     json_object_put(d);
     CU_ASSERT_EQUAL(it_count(since, "ExecTranPaid", order), 1);
     /* after capture, a repeat still answers with the order as it stands */
-    json_object_put(it_ok("capture", it_fmt("{\"order_id\":\"%s\"}", order), status, sizeof(status)));
+    json_object_put(
+        it_ok("capture", it_fmt("{\"order_id\":\"%s\"}", order), status, sizeof(status)));
     d = it_ok("authorize", auth_req(order, 1000), status, sizeof(status));
     CU_ASSERT_STRING_EQUAL(status, "captured");
     CU_ASSERT_TRUE(it_jbool(d, "replayed"));
@@ -66,9 +67,10 @@ static void different_amount_is_conflict(void)
     d = it_ok("status", it_fmt("{\"order_id\":\"%s\"}", order), status, sizeof(status));
     CU_ASSERT_EQUAL(it_jint(d, "amount"), 2000);
     json_object_put(d);
-    it_fail("authorize",
-            it_fmt("{\"order_id\":\"%s\",\"buyer_id\":\"OTHER\",\"amount\":2000,\"tax\":100}", order),
-            PMP_E_CONFLICT, &err);
+    it_fail(
+        "authorize",
+        it_fmt("{\"order_id\":\"%s\",\"buyer_id\":\"OTHER\",\"amount\":2000,\"tax\":100}", order),
+        PMP_E_CONFLICT, &err);
 }
 
 static void entry_without_exec_is_finished(void)

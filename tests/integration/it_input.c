@@ -26,29 +26,34 @@ static const bad_case bad[] = {
     {"authorize", "{\"order_id\":\"A1\",\"buyer_id\":\"B\",\"amount\":1,\"contents\":\"箱😀\"}",
      "contents"},
     {"authorize",
-     "{\"order_id\":\"A1\",\"buyer_id\":\"B\",\"amount\":1,\"client_fields\":[\"a\",\"b\",\"c\",\"d\"]}",
+     "{\"order_id\":\"A1\",\"buyer_id\":\"B\",\"amount\":1,\"client_fields\":[\"a\",\"b\",\"c\","
+     "\"d\"]}",
      "client_fields"},
     {"authorize", "{\"order_id\":\"A1\",\"buyer_id\":\"B\",\"amount\":1,\"ammount\":1}", "ammount"},
     {"authorize", "{\"order_id\":\"A1\",", "malformed JSON"},
     {"authorize", "[]", "JSON object"},
     {"enroll", "{\"buyer_id\":\"B1\",\"company_name\":\"株式会社\"}", "company_name_kana"},
     {"enroll",
-     "{\"buyer_id\":\"B1\",\"company_name\":\"🏢\",\"company_name_kana\":\"カ\",\"zip_code\":\"1500002\","
+     "{\"buyer_id\":\"B1\",\"company_name\":\"🏢\",\"company_name_kana\":\"カ\",\"zip_code\":"
+     "\"1500002\","
      "\"prefecture\":\"東京都\",\"address1\":\"渋谷区\",\"address2\":\"1\",\"tel\":\"0312345678\","
      "\"email\":\"a@b.jp\"}",
      "company_name"},
     {"enroll",
-     "{\"buyer_id\":\"B1\",\"company_name\":\"株\",\"company_name_kana\":\"カ\",\"zip_code\":\"15000\","
+     "{\"buyer_id\":\"B1\",\"company_name\":\"株\",\"company_name_kana\":\"カ\",\"zip_code\":"
+     "\"15000\","
      "\"prefecture\":\"東京都\",\"address1\":\"渋谷区\",\"address2\":\"1\",\"tel\":\"0312345678\","
      "\"email\":\"a@b.jp\"}",
      "zip_code"},
     {"enroll",
-     "{\"buyer_id\":\"B1\",\"company_name\":\"株\",\"company_name_kana\":\"カ\",\"zip_code\":\"1500002\","
+     "{\"buyer_id\":\"B1\",\"company_name\":\"株\",\"company_name_kana\":\"カ\",\"zip_code\":"
+     "\"1500002\","
      "\"prefecture\":\"東京都\",\"address1\":\"渋谷区\",\"address2\":\"1\",\"tel\":\"0312345678\","
      "\"email\":\"not-an-address\"}",
      "email"},
     {"enroll",
-     "{\"buyer_id\":\"B1\",\"company_name\":\"株\",\"company_name_kana\":\"カ\",\"zip_code\":\"1500002\","
+     "{\"buyer_id\":\"B1\",\"company_name\":\"株\",\"company_name_kana\":\"カ\",\"zip_code\":"
+     "\"1500002\","
      "\"prefecture\":\"東京都\",\"address1\":\"渋谷区\",\"address2\":\"1\",\"tel\":\"0312345678\","
      "\"email\":\"a@b.jp\",\"established_month\":13}",
      "established_month"},

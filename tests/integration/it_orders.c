@@ -5,13 +5,13 @@
 
 #include "it.h"
 
-static char g_buyer[32];   /* approved, 1,000,000 line */
+static char g_buyer[32]; /* approved, 1,000,000 line */
 static char status[32];
 
 static int64_t rest_of(const char *buyer)
 {
-    json_object *d = it_ok("payer_status", it_fmt("{\"buyer_id\":\"%s\"}", buyer), status,
-                           sizeof(status));
+    json_object *d =
+        it_ok("payer_status", it_fmt("{\"buyer_id\":\"%s\"}", buyer), status, sizeof(status));
     int64_t rest = it_jint(d, "rest_amount");
 
     json_object_put(d);
@@ -19,8 +19,7 @@ static int64_t rest_of(const char *buyer)
 }
 
 /* Authorizes amount+tax for buyer and checks the status word. */
-static void authorize(const char *order, const char *buyer, int amount, int tax,
-                      const char *expect)
+static void authorize(const char *order, const char *buyer, int amount, int tax, const char *expect)
 {
     json_object *d = it_ok("authorize",
                            it_fmt("{\"order_id\":\"%s\",\"buyer_id\":\"%s\",\"amount\":%d,"
@@ -53,8 +52,9 @@ static void enroll_and_eligibility(void)
     it_id("B", g_buyer, sizeof(g_buyer));
     it_enroll(g_buyer, "buyer", status, sizeof(status));
     CU_ASSERT_STRING_EQUAL(status, "approved");
-    d = it_ok("payer_status", it_fmt("{\"buyer_id\":\"%s\",\"amount\":120000,\"tax\":12000}", g_buyer),
-              status, sizeof(status));
+    d = it_ok("payer_status",
+              it_fmt("{\"buyer_id\":\"%s\",\"amount\":120000,\"tax\":12000}", g_buyer), status,
+              sizeof(status));
     CU_ASSERT_STRING_EQUAL(status, "approved");
     CU_ASSERT_EQUAL(it_jint(d, "rest_amount"), 1000000);
     CU_ASSERT_TRUE(it_jbool(d, "eligible"));
@@ -73,8 +73,8 @@ static void authorize_capture_status(void)
     it_id("O", order, sizeof(order));
     authorize(order, g_buyer, 100000, 10000, "authorized");
     CU_ASSERT_EQUAL(rest_of(g_buyer), 1000000 - 110000);
-    d = it_ok("capture", it_fmt("{\"order_id\":\"%s\",\"fixed_at\":\"2026-12-03\"}", order),
-              status, sizeof(status));
+    d = it_ok("capture", it_fmt("{\"order_id\":\"%s\",\"fixed_at\":\"2026-12-03\"}", order), status,
+              sizeof(status));
     CU_ASSERT_STRING_EQUAL(status, "captured");
     CU_ASSERT_EQUAL(it_jint(d, "amount"), 100000);
     CU_ASSERT_EQUAL(it_jint(d, "released_amount"), 0);
@@ -141,7 +141,8 @@ static void refunds(void)
 
     it_id("O", order, sizeof(order));
     authorize(order, g_buyer, 30000, 3000, "authorized");
-    json_object_put(it_ok("capture", it_fmt("{\"order_id\":\"%s\"}", order), status, sizeof(status)));
+    json_object_put(
+        it_ok("capture", it_fmt("{\"order_id\":\"%s\"}", order), status, sizeof(status)));
     d = it_ok("refund", it_fmt("{\"order_id\":\"%s\",\"amount\":10000,\"tax\":1000}", order),
               status, sizeof(status));
     CU_ASSERT_STRING_EQUAL(status, "captured");
@@ -160,7 +161,8 @@ static void refunds(void)
 
     it_id("O", order2, sizeof(order2));
     authorize(order2, g_buyer, 1000, 0, "authorized");
-    json_object_put(it_ok("capture", it_fmt("{\"order_id\":\"%s\"}", order2), status, sizeof(status)));
+    json_object_put(
+        it_ok("capture", it_fmt("{\"order_id\":\"%s\"}", order2), status, sizeof(status)));
     d = it_ok("refund", it_fmt("{\"order_id\":\"%s\",\"amount\":1000}", order2), status,
               sizeof(status));
     CU_ASSERT_STRING_EQUAL(status, "refunded");

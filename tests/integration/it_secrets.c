@@ -65,8 +65,8 @@ static void results_match_schemas(void)
     CU_ASSERT_FATAL(pid >= 0);
     if (pid == 0) {
         if (it_docs)
-            execl("/usr/bin/python3", "python3", it_validator, it.results_dir, it_schemas,
-                  "--docs", it_docs, (char *)NULL);
+            execl("/usr/bin/python3", "python3", it_validator, it.results_dir, it_schemas, "--docs",
+                  it_docs, (char *)NULL);
         else
             execl("/usr/bin/python3", "python3", it_validator, it.results_dir, it_schemas,
                   (char *)NULL);

@@ -144,8 +144,7 @@ static void resp_error_lists_uneven(void)
 
 static void resp_malformed(void)
 {
-    static const char *const bad[] = {"", "<html>503</html>", "=x", "Key", "A=1&B", "K y=1",
-                                      NULL};
+    static const char *const bad[] = {"", "<html>503</html>", "=x", "Key", "A=1&B", "K y=1", NULL};
     const char *const *b;
     gw_resp r;
 

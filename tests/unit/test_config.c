@@ -68,9 +68,9 @@ static void unknown_key_names_key_and_line(void)
 {
     pmp_error err;
 
-    CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  base_url: https://x.example/\n  timeout: 5\n",
-                              &err),
-                    PMP_E_CONFIG);
+    CU_ASSERT_EQUAL(
+        init_with(SHOP "gateway:\n  base_url: https://x.example/\n  timeout: 5\n", &err),
+        PMP_E_CONFIG);
     CU_ASSERT_STRING_EQUAL(err.message, "test.yaml:6: gateway.timeout: unknown key");
     CU_ASSERT_EQUAL(init_with(SHOP "gatway:\n  x: 1\n", &err), PMP_E_CONFIG);
     CU_ASSERT_STRING_EQUAL(err.message, "test.yaml:4: gatway: unknown key");
@@ -81,7 +81,8 @@ static void bad_values(void)
     pmp_error err;
 
     CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  timeout_ms: fast\n", &err), PMP_E_CONFIG);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "test.yaml:5: gateway.timeout_ms: must be an integer"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(err.message, "test.yaml:5: gateway.timeout_ms: must be an integer"));
     CU_ASSERT_EQUAL(init_with(SHOP "logging:\n  level: loud\n", &err), PMP_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "logging.level"));
     CU_ASSERT_EQUAL(init_with("shop:\n  id: tshop-01\n  password: pw\n", &err), PMP_E_CONFIG);
@@ -125,8 +126,7 @@ static void plain_http_only_on_loopback(void)
     CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  base_url: http://p01.mul-pay.jp/payment/\n", &err),
                     PMP_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "gateway.base_url"));
-    CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  base_url: ftp://127.0.0.1/\n", &err),
-                    PMP_E_CONFIG);
+    CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  base_url: ftp://127.0.0.1/\n", &err), PMP_E_CONFIG);
     CU_ASSERT_EQUAL(init_with(SHOP "gateway:\n  base_url: http://127.0.0.1:8080/payment/\n", &err),
                     PMP_OK);
 }
@@ -195,9 +195,8 @@ static void status_maps(void)
     paid_config pc;
     const char *yaml = "status_map:\n  AUTH: pending_review\n  NEWLIT: captured\n";
 
-    CU_ASSERT_EQUAL_FATAL(gw_yaml_parse(&gw_mem_libc, yaml, strlen(yaml), &root, errbuf,
-                                        sizeof(errbuf)),
-                          0);
+    CU_ASSERT_EQUAL_FATAL(
+        gw_yaml_parse(&gw_mem_libc, yaml, strlen(yaml), &root, errbuf, sizeof(errbuf)), 0);
     CU_ASSERT_EQUAL_FATAL(paid_config_load(&r, root, &pc), 0);
     /* defaults */
     CU_ASSERT_STRING_EQUAL(paid_map_lookup(pc.tx, pc.ntx, "SALES"), "captured");

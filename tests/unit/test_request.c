@@ -67,9 +67,9 @@ static void order_id_rules(void)
     CU_ASSERT_EQUAL(gw_req_ascii(o, "long", 1, "x", gw_char_order_id, 27, &s, &err),
                     PMP_E_INVALID_REQUEST);
     CU_ASSERT_STRING_EQUAL(err.message, "long: too long (28 characters, at most 27)");
-    CU_ASSERT_EQUAL(gw_req_ascii(o, "under", 1, "A-Z a-z 0-9 - only", gw_char_order_id, 27, &s,
-                                 &err),
-                    PMP_E_INVALID_REQUEST);
+    CU_ASSERT_EQUAL(
+        gw_req_ascii(o, "under", 1, "A-Z a-z 0-9 - only", gw_char_order_id, 27, &s, &err),
+        PMP_E_INVALID_REQUEST);
     CU_ASSERT_STRING_EQUAL(err.message,
                            "under: character at position 4 is not allowed (A-Z a-z 0-9 - only)");
     CU_ASSERT_EQUAL(gw_req_ascii(o, "kanji", 1, "x", gw_char_order_id, 27, &s, &err),
@@ -83,8 +83,8 @@ static void order_id_rules(void)
 static void text_must_fit_windows31j(void)
 {
     pmp_error err;
-    json_object *o = parse("{\"name\":\"株式会社😀\",\"ok\":\"①髙ｶﾅ\",\"big\":\"ああああああ\"}",
-                           PMP_OK, &err);
+    json_object *o =
+        parse("{\"name\":\"株式会社😀\",\"ok\":\"①髙ｶﾅ\",\"big\":\"ああああああ\"}", PMP_OK, &err);
     const char *s;
     size_t n;
 
