@@ -23,4 +23,16 @@ meson compile -C "$build"
 # A sanitizer report must fail the test that caused it.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}"
-exec meson test -C "$build" --print-errorlogs "$@"
+rc=0
+meson test -C "$build" --print-errorlogs "$@" || rc=$?
+
+# One plain closing line for whoever reads the log: meson's own summary is
+# not a format every reader knows.
+log="$build/meson-logs/testlog.json"
+if [ -f "$log" ]; then
+    passed=$(grep -c '"result": "OK"' "$log" || true)
+    failed=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+    skipped=$(grep -c '"result": "SKIP"' "$log" || true)
+    echo "$passed passed, $failed failed, $skipped skipped"
+fi
+exit "$rc"
