@@ -1,11 +1,18 @@
 /* Unit tests of configuration loading (through init, as hosts call it) and
  * of the status maps. */
 #include <CUnit/CUnit.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "paid_internal.h"
 #include "unit_suites.h"
+
+static void capture_line(void *user, int32_t level, const char *msg, size_t len)
+{
+    (void)level;
+    snprintf(user, 512, "%.*s", (int)len, msg);
+}
 
 static const pmp_api *api(void)
 {
@@ -214,6 +221,30 @@ static void status_maps(void)
     gw_yaml_free(&gw_mem_libc, root);
 }
 
+static void unknown_literal_is_reported(void)
+{
+    char errbuf[256];
+    gw_cfg_reader r = {&gw_mem_libc, "t", errbuf, sizeof(errbuf)};
+    char logged[512] = "";
+    pmp_ctx ctx;
+    paid_op op;
+
+    memset(&ctx, 0, sizeof(ctx));
+    memset(&op, 0, sizeof(op));
+    CU_ASSERT_EQUAL_FATAL(paid_config_load(&r, NULL, &ctx.paid), 0);
+    ctx.log.sink = capture_line;
+    ctx.log.user_data = logged;
+    ctx.log.level = PMP_LOG_WARN;
+    op.ctx = &ctx;
+    op.name = "status";
+    CU_ASSERT_STRING_EQUAL(paid_tx_word(&op, "SALES"), "captured");
+    CU_ASSERT_STRING_EQUAL(logged, "");
+    CU_ASSERT_STRING_EQUAL(paid_tx_word(&op, "REQSUCCESS"), "unknown");
+    CU_ASSERT_PTR_NOT_NULL(strstr(logged, "'REQSUCCESS'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(logged, "paid.status_map"));
+    paid_config_release(&gw_mem_libc, &ctx.paid);
+}
+
 static const test_case config_cases[] = {
     {"minimal config", valid_minimal},
     {"every key", valid_full_example},
@@ -225,6 +256,7 @@ static const test_case config_cases[] = {
     {"unreadable CA file", missing_ca_file},
     {"wrong ABI use", wrong_abi_use},
     {"status maps: defaults, overrides, unknown", status_maps},
+    {"an unknown literal is reported as unknown and logged", unknown_literal_is_reported},
     {NULL, NULL},
 };
 
