@@ -288,8 +288,14 @@ typedef struct pmp_api {
     /** Parses and checks a result notification the host received.
      *  body: the raw request body as received (Windows-31J form data),
      *  headers_json: a JSON object of the request headers, or NULL/0.
-     *  The result JSON carries the event, a stable event key for
-     *  de-duplication, and the exact body the host must answer with. */
+     *  Unless configured otherwise, the order is confirmed by inquiry and
+     *  the event reports the gateway's state, never the notification's
+     *  word alone. The result JSON carries the event, a stable event key
+     *  for de-duplication, and the exact body the host must answer with
+     *  once the event is stored ("0"). PMP_E_INVALID_REQUEST (another
+     *  shop, malformed) and PMP_E_NOT_FOUND (no such order): do not answer
+     *  "0". PMP_E_NETWORK: the inquiry failed; answer non-"0" so the
+     *  gateway resends. Threading: as the operations. */
     int32_t (*notify)(pmp_ctx *ctx, const char *body, size_t body_len, const char *headers_json,
                       size_t headers_len, pmp_result **out, pmp_error *err);
 

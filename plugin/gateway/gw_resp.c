@@ -142,6 +142,128 @@ int gw_resp_parse(const gw_mem *mem, const char *body, size_t len, gw_resp *out)
     return parse_errors(out);
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* Appends the percent-decoded bytes of s[0..len) to raw. */
+static int percent_decode(const char *s, size_t len, gw_buf *raw)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        char c = s[i];
+
+        if (c == '%') {
+            int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
+            int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
+
+            if (hi < 0 || lo < 0)
+                return GW_RESP_MALFORMED;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (gw_buf_append_char(raw, c) != 0)
+            return GW_RESP_NOMEM;
+    }
+    return GW_RESP_OK;
+}
+
+int gw_resp_parse_form(const gw_mem *mem, const char *body, size_t len, gw_resp *out)
+{
+    gw_buf raw, text;
+    size_t max, start, n;
+    size_t *offsets = NULL; /* key and value offsets in text, per pair */
+    int rc = GW_RESP_OK;
+
+    memset(out, 0, sizeof(*out));
+    out->mem = mem;
+    while (len > 0 && (body[len - 1] == '\r' || body[len - 1] == '\n'))
+        len--;
+    if (!len || memchr(body, '\0', len))
+        return GW_RESP_MALFORMED;
+    /* Every pair decodes to "key\0value\0" in text; pairs point into it. */
+    gw_buf_init(&raw, mem, 0);
+    gw_buf_init(&text, mem, 0);
+    max = 1;
+    for (start = 0; start < len; start++)
+        max += body[start] == '&';
+    out->pairs = gw_calloc(mem, max, sizeof(*out->pairs));
+    offsets = gw_calloc(mem, max * 2, sizeof(*offsets));
+    if (!out->pairs || !offsets) {
+        rc = GW_RESP_NOMEM;
+        goto out_release;
+    }
+    /* Decode into text first; text may move while it grows, so pairs get
+     * their pointers only at the end. */
+    for (start = 0; start <= len;) {
+        const char *pair = body + start;
+        const char *amp = memchr(pair, '&', len - start);
+        size_t plen = amp ? (size_t)(amp - pair) : len - start;
+        const char *eq = memchr(pair, '=', plen);
+        size_t klen;
+
+        start += plen + 1;
+        if (!plen)
+            continue;
+        if (!eq) {
+            rc = GW_RESP_MALFORMED;
+            goto out_release;
+        }
+        klen = (size_t)(eq - pair);
+        raw.len = 0;
+        if ((rc = percent_decode(eq + 1, plen - klen - 1, &raw)) != GW_RESP_OK)
+            goto out_release;
+        offsets[out->npairs * 2] = text.len;
+        if (gw_buf_append(&text, pair, klen) != 0 || gw_buf_append_char(&text, '\0') != 0) {
+            rc = GW_RESP_NOMEM;
+            goto out_release;
+        }
+        offsets[out->npairs * 2 + 1] = text.len;
+        if (raw.len) {
+            int src = gw_sjis_to_utf8(raw.data, raw.len, &text, NULL);
+
+            if (src != GW_SJIS_OK) {
+                rc = src == GW_SJIS_NOMEM ? GW_RESP_NOMEM : GW_RESP_ENCODING;
+                goto out_release;
+            }
+        }
+        if (gw_buf_append_char(&text, '\0') != 0) {
+            rc = GW_RESP_NOMEM;
+            goto out_release;
+        }
+        out->npairs++;
+    }
+    out->text = gw_buf_steal(&text, &n);
+    if (!out->text) {
+        rc = GW_RESP_NOMEM;
+        goto out_release;
+    }
+    for (n = 0; n < out->npairs; n++) {
+        out->pairs[n].key = out->text + offsets[n * 2];
+        out->pairs[n].value = out->text + offsets[n * 2 + 1];
+        if (!valid_key(out->pairs[n].key)) {
+            rc = GW_RESP_MALFORMED;
+            goto out_release;
+        }
+    }
+    rc = out->npairs ? parse_errors(out) : GW_RESP_MALFORMED;
+out_release:
+    gw_free(mem, offsets);
+    gw_buf_release(&raw);
+    gw_buf_release(&text);
+    return rc;
+}
+
 const char *gw_resp_get(const gw_resp *r, const char *key)
 {
     size_t i;

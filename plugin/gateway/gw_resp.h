@@ -35,6 +35,11 @@ typedef struct gw_resp {
 /** Parses body into out (which the caller releases with gw_resp_release,
  *  also after a failure). */
 int gw_resp_parse(const gw_mem *mem, const char *body, size_t len, gw_resp *out);
+/** Parses a form body as the gateway POSTs it in a result notification:
+ *  Key=Value pairs whose values are percent-encoded ('+' is a space)
+ *  Windows-31J bytes. Same result shape as gw_resp_parse; an error list is
+ *  read from ErrCode/ErrInfo the same way. Keys may repeat; the first wins. */
+int gw_resp_parse_form(const gw_mem *mem, const char *body, size_t len, gw_resp *out);
 /** The value of key, or NULL when absent. The first occurrence wins. */
 const char *gw_resp_get(const gw_resp *r, const char *key);
 /** The value of key, or "" when absent. */

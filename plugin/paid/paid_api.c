@@ -7,21 +7,6 @@
 
 #include "paid_internal.h"
 
-static int32_t unsupported_notify(pmp_ctx *ctx, const char *body, size_t body_len,
-                                  const char *headers, size_t headers_len, pmp_result **out,
-                                  pmp_error *err)
-{
-    (void)ctx;
-    (void)body;
-    (void)body_len;
-    (void)headers;
-    (void)headers_len;
-    if (out)
-        *out = NULL;
-    return gw_error_set(err, PMP_E_UNSUPPORTED, 0, NULL,
-                        "notify: result notifications are not handled by this plugin version");
-}
-
 static int host_allocator_valid(const pmp_host_services *h)
 {
     size_t need = offsetof(pmp_host_services, free) + sizeof(h->free);
@@ -148,7 +133,7 @@ static int32_t paid_capabilities(pmp_ctx *ctx, const char *req_text, size_t req_
         {"void", PMP_CAP_VOID, 1},
         {"adjust", PMP_CAP_ADJUST, 1},
         {"async_review", PMP_CAP_ASYNC_REVIEW, 1},
-        {"notifications", PMP_CAP_NOTIFICATIONS, 0},
+        {"notifications", PMP_CAP_NOTIFICATIONS, 1},
         {"payer_enrollment", PMP_CAP_PAYER_ENROLLMENT, 1},
     };
     json_object *req = NULL, *doc;
@@ -231,7 +216,7 @@ static const pmp_api paid_api_v1 = {
     .refund = paid_refund,
     .adjust = paid_adjust,
     .status = paid_status,
-    .notify = unsupported_notify,
+    .notify = paid_notify,
     .result_status = result_status,
     .result_json = result_json,
     .result_gateway_errors = result_gateway_errors,

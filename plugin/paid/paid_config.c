@@ -14,9 +14,9 @@ static const char *const buyer_words[] = {"screening", "approved", "rejected",
                                           "suspended", "unknown",  NULL};
 
 static const char *const status_words[] = {
-    "screening",      "approved",   "rejected", "suspended", "entered",
-    "pending_review", "authorized", "declined", "captured",  "voided",
-    "refunded",       "expired",    "unknown",  "ok",        NULL};
+    "screening",  "approved", "rejected", "suspended", "entered",  "pending_review",
+    "authorized", "declined", "captured", "voided",    "refunded", "expired",
+    "unknown",    "ok",       "test",     NULL};
 
 static const char *const default_tx[][2] = {
     {"UNPROCESSED", "entered"}, {"AUTHPROCESS", "pending_review"},
@@ -157,14 +157,78 @@ static int load_declines(const gw_cfg_reader *r, const gw_ynode *section, paid_c
     return 0;
 }
 
+static int load_settlement(const gw_cfg_reader *r, const gw_ynode *section, paid_settlement *st)
+{
+    static const char *const keys[] = {"closing_day", "invoice_due_month_offset",
+                                       "deposit_month_offset", "deposit_day", NULL};
+    const gw_ynode *m = NULL, *closing;
+    long due = st->due_month_offset, offset = st->deposit_month_offset, day = st->deposit_day;
+
+    if (gw_cfg_map(r, section, "paid", "settlement", &m) != 0)
+        return -1;
+    if (!m)
+        return 0;
+    if (gw_cfg_check_keys(r, m, "paid.settlement", keys) != 0)
+        return -1;
+    closing = gw_yaml_get(m, "closing_day");
+    if (closing) {
+        long n = 0;
+
+        if (closing->type == GW_Y_SCALAR && !strcmp(closing->scalar, "end"))
+            st->closing_day = 0;
+        else if (gw_cfg_int(r, m, "paid.settlement", "closing_day", 1, 28, &n) == 0)
+            st->closing_day = (int)n;
+        else
+            return gw_cfg_fail(r, closing, "paid.settlement.closing_day",
+                               "must be 'end' or a day from 1 to 28");
+    }
+    if (gw_cfg_int(r, m, "paid.settlement", "invoice_due_month_offset", 0, 12, &due) != 0 ||
+        gw_cfg_int(r, m, "paid.settlement", "deposit_month_offset", 0, 12, &offset) != 0 ||
+        gw_cfg_int(r, m, "paid.settlement", "deposit_day", 1, 28, &day) != 0)
+        return -1;
+    st->due_month_offset = (int)due;
+    st->deposit_month_offset = (int)offset;
+    st->deposit_day = (int)day;
+    return 0;
+}
+
+static int load_notify(const gw_cfg_reader *r, const gw_ynode *section, paid_config *pc)
+{
+    static const char *const keys[] = {"confirm", NULL};
+    const gw_ynode *m = NULL, *confirm;
+
+    if (gw_cfg_map(r, section, "paid", "notify", &m) != 0)
+        return -1;
+    if (!m)
+        return 0;
+    if (gw_cfg_check_keys(r, m, "paid.notify", keys) != 0)
+        return -1;
+    confirm = gw_yaml_get(m, "confirm");
+    if (!confirm)
+        return 0;
+    if (confirm->type == GW_Y_SCALAR && !strcmp(confirm->scalar, "true"))
+        pc->notify_confirm = 1;
+    else if (confirm->type == GW_Y_SCALAR && !strcmp(confirm->scalar, "false"))
+        pc->notify_confirm = 0;
+    else
+        return gw_cfg_fail(r, confirm, "paid.notify.confirm", "must be true or false");
+    return 0;
+}
+
 int paid_config_load(const gw_cfg_reader *r, const gw_ynode *section, paid_config *pc)
 {
     static const char *const keys[] = {"status_map", "buyer_status_map", "decline_codes",
-                                       "max_amount", NULL};
+                                       "max_amount", "settlement",       "notify",
+                                       NULL};
     long max_amount = DEFAULT_MAX_AMOUNT;
     size_t i;
 
     memset(pc, 0, sizeof(*pc));
+    pc->settlement.closing_day = 0;
+    pc->settlement.due_month_offset = 1;
+    pc->settlement.deposit_month_offset = 2;
+    pc->settlement.deposit_day = 5;
+    pc->notify_confirm = 1;
     for (i = 0; i < sizeof(default_tx) / sizeof(default_tx[0]); i++)
         if (map_put(r->mem, &pc->tx, &pc->ntx, default_tx[i][0],
                     paid_status_word(default_tx[i][1])) != 0)
@@ -183,7 +247,8 @@ int paid_config_load(const gw_cfg_reader *r, const gw_ynode *section, paid_confi
          load_map(r, section, "buyer_status_map", buyer_words, &pc->buyer, &pc->nbuyer) != 0 ||
          gw_cfg_int(r, section, "paid", "max_amount", 1, 9999999999L, &max_amount) != 0))
         goto fail;
-    if (load_declines(r, section, pc) != 0)
+    if (load_declines(r, section, pc) != 0 || load_settlement(r, section, &pc->settlement) != 0 ||
+        load_notify(r, section, pc) != 0)
         goto fail;
     pc->max_amount = max_amount;
     return 0;

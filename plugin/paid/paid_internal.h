@@ -24,6 +24,14 @@ typedef struct paid_map_entry {
     const char *word; /* one of paid_status_words, static */
 } paid_map_entry;
 
+/* Settlement rules (docs/protocol.md section 8). */
+typedef struct paid_settlement {
+    int closing_day;          /* 0: month end, else 1..28 */
+    int due_month_offset;     /* invoice due at the end of closing month + N */
+    int deposit_month_offset; /* deposit in closing month + N ... */
+    int deposit_day;          /* ... on this day, Sat/Sun moved to Monday */
+} paid_settlement;
+
 typedef struct paid_config {
     paid_map_entry *tx; /* transaction Status -> word */
     size_t ntx;
@@ -32,6 +40,8 @@ typedef struct paid_config {
     char **decline_prefixes; /* ErrInfo prefixes that are business declines */
     size_t ndecline;
     int64_t max_amount;
+    paid_settlement settlement;
+    int notify_confirm; /* confirm notifications by inquiry */
 } paid_config;
 
 /** Loads the "paid" section (may be NULL) on top of the documented defaults. */
@@ -124,6 +134,10 @@ int paid_is_decline(const pmp_ctx *ctx, const gw_resp *resp);
 /** {"code","reason","message"} for a decline answer. */
 json_object *paid_decline_json(const gw_resp *resp);
 
+/** The settlement forecast for a sale fixed on y-m-d. basis says where the
+ *  date came from ("fixed_at", "today", "process_date"). */
+json_object *paid_settlement_json(const paid_settlement *s, int y, int m, int d, const char *basis);
+
 /* ------------------------------------------------------------- operations */
 
 int32_t paid_enroll(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
@@ -135,5 +149,7 @@ int32_t paid_void(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, p
 int32_t paid_refund(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
 int32_t paid_adjust(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
 int32_t paid_status(pmp_ctx *ctx, const char *req, size_t len, pmp_result **out, pmp_error *err);
+int32_t paid_notify(pmp_ctx *ctx, const char *body, size_t body_len, const char *headers,
+                    size_t headers_len, pmp_result **out, pmp_error *err);
 
 #endif

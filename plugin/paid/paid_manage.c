@@ -10,6 +10,7 @@
  * resend. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "paid_internal.h"
 
@@ -228,6 +229,36 @@ static json_object *after_doc(const char *order_id, const char *literal, int64_t
     return doc;
 }
 
+/* The settlement forecast of a sale fixed on "yyyyMMdd..." (a FixedAt or a
+ * ProcessDate); NULL when the date is unusable. */
+static json_object *settlement_from(const pmp_ctx *ctx, const char *yyyymmdd, const char *basis)
+{
+    int y, m, d;
+
+    if (strlen(yyyymmdd) < 8 || strspn(yyyymmdd, "0123456789") < 8 ||
+        sscanf(yyyymmdd, "%4d%2d%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
+        return NULL;
+    return paid_settlement_json(&ctx->paid.settlement, y, m, d, basis);
+}
+
+/* Today in Japan, where the gateway keeps its calendar, as yyyyMMdd. */
+static void today_jst(char out[9])
+{
+    time_t now = time(NULL) + 9 * 3600;
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(out, 9, "%Y%m%d", &tm);
+}
+
+/* A captured order's settlement, when its last operation was the sale. */
+static json_object *settlement_of_trade(const pmp_ctx *ctx, const paid_trade *t)
+{
+    if (strcmp(t->status, "SALES") || strcmp(gw_resp_str(&t->call.resp, "JobCd"), "SALES"))
+        return NULL;
+    return settlement_from(ctx, gw_resp_str(&t->call.resp, "ProcessDate"), "process_date");
+}
+
 int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
                      pmp_error *err)
 {
@@ -261,6 +292,7 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
         doc = after_doc(o.order_id, t->status, t->amount, t->tax, t, 1);
         paid_json_int(doc, "released_amount", 0);
         paid_json_str(doc, "fixed_at", NULL);
+        json_object_object_add(doc, "settlement", settlement_of_trade(ctx, t));
         rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
         goto out;
     }
@@ -309,8 +341,13 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
 
         snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", fixed_at, fixed_at + 4, fixed_at + 6);
         paid_json_str(doc, "fixed_at", iso);
+        json_object_object_add(doc, "settlement", settlement_from(ctx, fixed_at, "fixed_at"));
     } else {
+        char today[9];
+
         paid_json_str(doc, "fixed_at", NULL);
+        today_jst(today);
+        json_object_object_add(doc, "settlement", settlement_from(ctx, today, "today"));
     }
     gw_logf(&ctx->log, PMP_LOG_INFO, "capture: order %s captured for %lld + tax %lld", o.order_id,
             (long long)new_amount, (long long)new_tax);
@@ -550,6 +587,7 @@ int32_t paid_status(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_resu
     json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField2")));
     json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField3")));
     json_object_object_add(doc, "client_fields", cf);
+    json_object_object_add(doc, "settlement", settlement_of_trade(ctx, t));
     rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
 out:
     order_end(&o);

@@ -29,6 +29,10 @@ extern it_env it;
 int32_t it_call_ctx(pmp_ctx *ctx, const char *op, const char *request, pmp_result **out,
                     pmp_error *err);
 int32_t it_call(const char *op, const char *request, pmp_result **out, pmp_error *err);
+/** Calls notify on ctx with a raw body (and optional headers JSON),
+ *  recording the result like it_call_ctx. */
+int32_t it_notify_ctx(pmp_ctx *ctx, const char *body, size_t len, const char *headers,
+                      pmp_result **out, pmp_error *err);
 /** it_call that must succeed; returns the parsed result JSON (json_object_put
  *  it) and stores the status word in status (if not NULL). */
 json_object *it_ok(const char *op, const char *request, char *status, size_t status_size);
@@ -79,6 +83,7 @@ extern const test_suite it_suite_orders;
 extern const test_suite it_suite_idempotency;
 extern const test_suite it_suite_input;
 extern const test_suite it_suite_faults;
+extern const test_suite it_suite_notify;
 extern const test_suite it_suite_secrets;
 
 #endif

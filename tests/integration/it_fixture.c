@@ -144,6 +144,37 @@ int32_t it_call_ctx(pmp_ctx *ctx, const char *op, const char *request, pmp_resul
     return rc;
 }
 
+int32_t it_notify_ctx(pmp_ctx *ctx, const char *body, size_t len, const char *headers,
+                      pmp_result **out, pmp_error *err)
+{
+    int32_t rc;
+
+    memset(err, 0, sizeof(*err));
+    err->struct_size = sizeof(*err);
+    *out = NULL;
+    rc = it.api->notify(ctx, body, len, headers, headers ? strlen(headers) : 0, out, err);
+    if (rc == PMP_OK && *out) {
+        size_t rlen;
+        const char *json = it.api->result_json(*out, &rlen);
+        char path[700];
+        int n;
+
+        outputs_append(json, rlen);
+        pthread_mutex_lock(&g_out_lock);
+        n = ++g_result_seq;
+        pthread_mutex_unlock(&g_out_lock);
+        snprintf(path, sizeof(path), "%s/notify-%d.result.json", it.results_dir, n);
+        write_file(path, json, rlen);
+        if (headers) {
+            snprintf(path, sizeof(path), "%s/notify-%d.request.json", it.results_dir, n);
+            write_file(path, headers, strlen(headers));
+        }
+    } else {
+        outputs_append(err->message, strlen(err->message));
+    }
+    return rc;
+}
+
 int32_t it_call(const char *op, const char *request, pmp_result **out, pmp_error *err)
 {
     return it_call_ctx(it.ctx, op, request, out, err);

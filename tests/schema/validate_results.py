@@ -35,7 +35,7 @@ import jsonschema
 from jsonschema import Draft202012Validator
 
 OPERATIONS = ["capabilities", "enroll", "payer_status", "authorize", "capture", "void",
-              "refund", "adjust", "status"]
+              "refund", "adjust", "status", "notify"]
 
 # PMP_CAP_* bits of abi/pmp.h and the boolean naming each in the capabilities result.
 CAP_BITS = {"partial_capture": 1 << 0, "multiple_captures": 1 << 1, "refund": 1 << 2,

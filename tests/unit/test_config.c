@@ -66,7 +66,10 @@ static void valid_full_example(void)
                               "logging:\n  level: debug\n"
                               "paid:\n  status_map:\n    SALESFIXED: captured\n"
                               "  buyer_status_map: {OK: approved}\n"
-                              "  decline_codes: [P01, P99]\n  max_amount: 5000000\n",
+                              "  decline_codes: [P01, P99]\n  max_amount: 5000000\n"
+                              "  settlement:\n    closing_day: 20\n    deposit_day: 10\n"
+                              "    deposit_month_offset: 1\n    invoice_due_month_offset: 1\n"
+                              "  notify:\n    confirm: false\n",
                               &err),
                     PMP_OK);
 }
@@ -107,6 +110,11 @@ static void bad_values(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "must be one of screening, approved"));
     CU_ASSERT_EQUAL(init_with(SHOP "paid:\n  status_map:\n    AUTH: approved\n", &err),
                     PMP_E_CONFIG);
+    CU_ASSERT_EQUAL(init_with(SHOP "paid:\n  settlement:\n    closing_day: 31\n", &err),
+                    PMP_E_CONFIG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "test.yaml:6: paid.settlement.closing_day"));
+    CU_ASSERT_EQUAL(init_with(SHOP "paid:\n  notify:\n    confirm: maybe\n", &err), PMP_E_CONFIG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "paid.notify.confirm: must be true or false"));
     CU_ASSERT_EQUAL(init_with(SHOP "shop:\n  id: again\n", &err), PMP_E_CONFIG);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.message, "duplicate key"));
     CU_ASSERT_EQUAL(init_with(SHOP "gateway: [1, 2\n", &err), PMP_E_CONFIG);

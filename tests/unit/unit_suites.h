@@ -6,5 +6,6 @@
 extern const test_suite unit_suite_codec;
 extern const test_suite unit_suite_config;
 extern const test_suite unit_suite_request;
+extern const test_suite unit_suite_settle;
 
 #endif
