@@ -217,7 +217,8 @@ int gw_config_load(const gw_cfg_reader *r, const char *text, size_t len, const c
                    gw_config *cfg, gw_ynode **root_out)
 {
     static const char *const gateway_keys[] = {"base_url",   "ca_file", "connect_timeout_ms",
-                                               "timeout_ms", "retries", NULL};
+                                               "timeout_ms", "retries", "call_budget_ms",
+                                               NULL};
     static const char *const shop_keys[] = {"id", "password", NULL};
     static const char *const logging_keys[] = {"level", NULL};
     const char *top_keys[] = {"gateway", "shop", "logging", method_key, NULL};
@@ -229,6 +230,7 @@ int gw_config_load(const gw_cfg_reader *r, const char *text, size_t len, const c
     cfg->connect_timeout_ms = 10000;
     cfg->timeout_ms = 60000;
     cfg->retries = 2;
+    cfg->call_budget_ms = 120000;
     cfg->log_level = PMP_LOG_INFO;
     *root_out = NULL;
 
@@ -258,7 +260,9 @@ int gw_config_load(const gw_cfg_reader *r, const char *text, size_t len, const c
             gw_cfg_int(r, gateway, "gateway", "connect_timeout_ms", 100, 120000,
                        &cfg->connect_timeout_ms) != 0 ||
             gw_cfg_int(r, gateway, "gateway", "timeout_ms", 100, 600000, &cfg->timeout_ms) != 0 ||
-            gw_cfg_int(r, gateway, "gateway", "retries", 0, 10, &cfg->retries) != 0)
+            gw_cfg_int(r, gateway, "gateway", "retries", 0, 10, &cfg->retries) != 0 ||
+            gw_cfg_int(r, gateway, "gateway", "call_budget_ms", 100, 3600000,
+                       &cfg->call_budget_ms) != 0)
             goto fail;
     }
     if (!cfg->base_url) {

@@ -16,8 +16,9 @@ typedef struct gw_config {
     char *base_url; /* ends with '/' */
     char *ca_file;  /* NULL: the system's CA store */
     long connect_timeout_ms;
-    long timeout_ms; /* whole exchange of one request */
-    long retries;    /* extra attempts for requests certainly not processed */
+    long timeout_ms;     /* whole exchange of one request */
+    long retries;        /* extra attempts for requests certainly not processed */
+    long call_budget_ms; /* the most one operation may take, everything included */
     char *shop_id;
     char *shop_pass; /* secret: never logged */
     int log_level;   /* PMP_LOG_* */

@@ -29,6 +29,17 @@ int gw_errinfo_rate_limited(const gw_resp *resp)
     return gw_resp_error_has_prefix(resp, "E92");
 }
 
+int64_t gw_now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Below this, an attempt cannot be expected to finish: do not start one. */
+#define MIN_ATTEMPT_MS 50
+
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -81,10 +92,23 @@ static void describe_resp(const gw_resp *r, char *buf, size_t size)
 /* One exchange. Fills call->resp for OK/ERROR. */
 static int exchange(const gw_client *c, gw_call *call, const char *url, const gw_buf *body)
 {
+    gw_http_opts opts = c->http;
     gw_http_reply reply;
     int outcome, prc;
 
-    outcome = gw_http_post(&c->http, c->mem, url, gw_buf_cstr(body), body->len, &reply);
+    /* The request may take only what is left of the operation's budget. */
+    if (call->deadline_ms) {
+        int64_t left = call->deadline_ms - gw_now_ms();
+
+        /* libcurl reads a timeout of 0 as "none" */
+        if (left < 1)
+            left = 1;
+        if (opts.timeout_ms > left)
+            opts.timeout_ms = (long)left;
+        if (opts.connect_timeout_ms > left)
+            opts.connect_timeout_ms = (long)left;
+    }
+    outcome = gw_http_post(&opts, c->mem, url, gw_buf_cstr(body), body->len, &reply);
     call->http_status = reply.status;
     snprintf(call->detail, sizeof(call->detail), "%s", reply.detail);
     if (outcome != GW_HTTP_ANSWERED) {
@@ -173,17 +197,23 @@ int gw_idpass_call(const gw_client *c, gw_call *call)
         describe_fields(call->fields, call->nfields, desc, sizeof(desc));
         gw_logf(c->log, PMP_LOG_DEBUG, "idPass %s request: %s", call->operation, desc);
     }
+    if (call->deadline_ms && call->deadline_ms - gw_now_ms() < MIN_ATTEMPT_MS) {
+        snprintf(call->detail, sizeof(call->detail), "the operation's time budget is spent");
+        gw_buf_release(&body);
+        return GW_CALL_NOT_SENT;
+    }
     for (;;) {
         call->attempts++;
         rc = exchange(c, call, url, &body);
-        if (rc == GW_CALL_NOT_SENT || (rc == GW_CALL_UNKNOWN && call->idempotent)) {
-            if (call->attempts <= c->cfg->retries) {
-                gw_logf(c->log, PMP_LOG_WARN, "idPass %s attempt %d: %s; retrying in %ld ms",
-                        call->operation, call->attempts, call->detail, backoff_ms);
-                sleep_ms(backoff_ms);
-                backoff_ms *= 2;
-                continue;
-            }
+        if ((rc == GW_CALL_NOT_SENT || (rc == GW_CALL_UNKNOWN && call->idempotent)) &&
+            call->attempts <= c->cfg->retries &&
+            (!call->deadline_ms ||
+             call->deadline_ms - gw_now_ms() >= backoff_ms + MIN_ATTEMPT_MS)) {
+            gw_logf(c->log, PMP_LOG_WARN, "idPass %s attempt %d: %s; retrying in %ld ms",
+                    call->operation, call->attempts, call->detail, backoff_ms);
+            sleep_ms(backoff_ms);
+            backoff_ms *= 2;
+            continue;
         }
         break;
     }

@@ -14,6 +14,8 @@
 #define GW_IDPASS_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdint.h>
 
 #include "gw_config.h"
 #include "gw_form.h"
@@ -42,7 +44,8 @@ typedef struct gw_call {
     const char *operation; /* e.g. "EntryTranPaid" */
     const gw_field *fields;
     size_t nfields;
-    int idempotent; /* safe to resend after an unknown outcome */
+    int idempotent;      /* safe to resend after an unknown outcome */
+    int64_t deadline_ms; /* gw_now_ms() by which all attempts must end; 0: none */
     /* out */
     gw_resp resp; /* valid for OK and ERROR; release with gw_call_release */
     long http_status;
@@ -50,6 +53,12 @@ typedef struct gw_call {
     size_t bad_field; /* for BAD_INPUT */
     char detail[256]; /* why, for NOT_SENT/UNKNOWN/TLS/PROTOCOL */
 } gw_call;
+
+/** A monotonic clock in milliseconds, for deadlines. */
+int64_t gw_now_ms(void);
+
+/** A monotonic clock in milliseconds, for deadlines. */
+int64_t gw_now_ms(void);
 
 void gw_client_init(gw_client *c, const gw_config *cfg, const gw_mem *mem, const gw_log *log);
 int gw_idpass_call(const gw_client *c, gw_call *call);

@@ -24,6 +24,7 @@ int32_t paid_op_begin(paid_op *op, pmp_ctx *ctx, const char *name, pmp_result **
                             "in the child",
                             name);
     op->ctx = ctx;
+    op->deadline_ms = gw_now_ms() + ctx->cfg.call_budget_ms;
     op->calls = json_object_new_array();
     if (!op->calls)
         return gw_error_set(err, PMP_E_NOMEM, 0, NULL, "out of memory");
@@ -41,6 +42,7 @@ int paid_call(paid_op *op, gw_call *call)
     int rc;
 
     json_object_array_add(op->calls, json_object_new_string(call->operation));
+    call->deadline_ms = op->deadline_ms;
     rc = gw_idpass_call(&op->ctx->client, call);
     if (rc == GW_CALL_ERROR)
         gw_resp_error_join(&call->resp, op->gateway_errors, sizeof(op->gateway_errors));

@@ -78,8 +78,9 @@ struct pmp_result {
 typedef struct paid_op {
     pmp_ctx *ctx;
     pmp_error *err;
-    const char *name;   /* "authorize", ... */
-    json_object *calls; /* array of operation names */
+    const char *name;    /* "authorize", ... */
+    json_object *calls;  /* array of operation names */
+    int64_t deadline_ms; /* gw_now_ms() by which the operation must end */
     char gateway_errors[96];
 } paid_op;
 

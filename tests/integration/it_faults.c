@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "it.h"
@@ -18,6 +19,7 @@
 #define MODE_SWALLOW 0 /* read the request, close without answering */
 #define MODE_503 1
 #define MODE_GARBAGE 2 /* HTTP 200 with a body that is not Key=Value */
+#define MODE_HANG 3    /* read the request, never answer */
 
 typedef struct fake_gateway {
     int fd;
@@ -79,6 +81,15 @@ static void *serve(void *arg)
                                     "Connection: close\r\n\r\n";
             if (write(c, r, sizeof(r) - 1) < 0)
                 perror("write");
+        } else if (g->mode == MODE_HANG) {
+            /* hold the connection until the client gives up or the test ends */
+            while (!g->stop) {
+                struct pollfd q = {c, POLLIN, 0};
+                char sink[256];
+
+                if (poll(&q, 1, 100) > 0 && read(c, sink, sizeof(sink)) <= 0)
+                    break;
+            }
         } else if (g->mode == MODE_GARBAGE) {
             static const char r[] = "HTTP/1.1 200 OK\r\nContent-Length: 17\r\nConnection: close"
                                     "\r\n\r\n<html>oops</html>";
@@ -206,6 +217,41 @@ static void inquiry_failure_before_capture_is_network(void)
     lost_answer(MODE_SWALLOW, "capture", "{\"order_id\":\"FAULT-1\"}", PMP_E_NETWORK);
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void time_budget_is_honoured(void)
+{
+    fake_gateway g;
+    pmp_error err;
+    pmp_result *res = NULL;
+    pmp_ctx *ctx;
+    double start, took;
+
+    CU_ASSERT_EQUAL_FATAL(fake_start(&g, MODE_HANG), 0);
+    ctx = it_ctx_open(it_fmt("gateway:\n  base_url: http://127.0.0.1:%d/payment/\n"
+                             "  timeout_ms: 60000\n  connect_timeout_ms: 1000\n"
+                             "  call_budget_ms: 1500\n"
+                             "shop:\n  id: tshop00000001\n  password: %s\n",
+                             g.port, it.shop_pass),
+                      &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ctx);
+    start = now_s();
+    CU_ASSERT_EQUAL(it_call_ctx(ctx, "authorize", auth, &res, &err), PMP_E_OUTCOME_UNKNOWN);
+    took = now_s() - start;
+    if (took > 1.65)
+        fprintf(stderr, "\n    authorize took %.3f s with a 1.5 s budget\n", took);
+    CU_ASSERT_TRUE(took <= 1.5 * 1.1);
+    CU_ASSERT_TRUE(took >= 1.0);
+    it.api->shutdown(ctx);
+    fake_stop(&g);
+}
+
 static void forked_child_is_refused(void)
 {
     pid_t pid = fork();
@@ -234,6 +280,7 @@ static const test_case cases[] = {
     {"HTTP 503: outcome unknown", http_503_is_outcome_unknown},
     {"garbage answer: outcome unknown", garbage_answer_is_outcome_unknown},
     {"failed inquiry before capture: network error", inquiry_failure_before_capture_is_network},
+    {"the operation's time budget is honoured", time_budget_is_honoured},
     {"context used after fork: refused", forked_child_is_refused},
     {NULL, NULL},
 };
