@@ -84,6 +84,7 @@ extern const test_suite it_suite_idempotency;
 extern const test_suite it_suite_input;
 extern const test_suite it_suite_faults;
 extern const test_suite it_suite_notify;
+extern const test_suite it_suite_crash;
 extern const test_suite it_suite_secrets;
 
 #endif
