@@ -43,8 +43,22 @@ out_close:
     return rc;
 }
 
+/* ASCII is the same bytes in UTF-8 and Windows-31J (glibc's CP932 maps
+ * 0x5C and 0x7E to '\\' and '~'), so most protocol values skip iconv. */
+static int is_ascii(const char *s, size_t len)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++)
+        if ((unsigned char)s[i] >= 0x80)
+            return 0;
+    return 1;
+}
+
 int gw_sjis_from_utf8(const char *utf8, size_t len, gw_buf *out, size_t *bad_offset)
 {
+    if (is_ascii(utf8, len))
+        return gw_buf_append(out, utf8, len) == 0 ? GW_SJIS_OK : GW_SJIS_NOMEM;
     if (!gw_utf8_valid(utf8, len)) {
         if (bad_offset)
             *bad_offset = 0;
@@ -55,6 +69,8 @@ int gw_sjis_from_utf8(const char *utf8, size_t len, gw_buf *out, size_t *bad_off
 
 int gw_sjis_to_utf8(const char *sjis, size_t len, gw_buf *out, size_t *bad_offset)
 {
+    if (is_ascii(sjis, len))
+        return gw_buf_append(out, sjis, len) == 0 ? GW_SJIS_OK : GW_SJIS_NOMEM;
     return convert(CHARSET_UTF8, CHARSET_SJIS, sjis, len, out, bad_offset);
 }
 
@@ -63,13 +79,7 @@ long gw_sjis_length(const char *utf8, size_t len, size_t *bad_offset)
     gw_buf tmp;
     int rc;
     long n;
-    int ascii = 1;
-    size_t i;
-
-    /* ASCII is the same length in both; skip iconv for the common case. */
-    for (i = 0; i < len && ascii; i++)
-        ascii = (unsigned char)utf8[i] < 0x80;
-    if (ascii)
+    if (is_ascii(utf8, len))
         return (long)len;
     gw_buf_init(&tmp, &gw_mem_libc, 0);
     rc = gw_sjis_from_utf8(utf8, len, &tmp, bad_offset);
