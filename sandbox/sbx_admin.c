@@ -3,7 +3,9 @@
 #include "sbx_buf.h"
 #include "sbx_clock.h"
 #include "sbx_events.h"
+#include "sbx_faults.h"
 #include "sbx_log.h"
+#include "sbx_paid.h"
 #include "sbx_store.h"
 
 #include <errno.h>
@@ -205,6 +207,7 @@ static int log_row_cb(void *ctx, const sbx_logrow *r)
     put(o, "err_info", json_object_new_string(r->err_info), &ok);
     put(o, "http_status", json_object_new_int(r->http_status), &ok);
     put(o, "time", json_time(r->at), &ok);
+    put(o, "fault", json_object_new_string(r->fault), &ok);
     if (!ok || json_object_array_add(lc->arr, o) != 0) {
         json_object_put(o);
         return -1;
@@ -580,17 +583,82 @@ free_page:
     return -1;
 }
 
-/* ---- routing --------------------------------------------------------------------- */
-
-bool sbx_admin_owns(const char *path)
-{
-    return strcmp(path, "/") == 0 || strncmp(path, PREFIX, strlen(PREFIX)) == 0;
-}
+/* ---- fault injection (in memory, no store lock) --------------------------------------- */
 
 static bool is(const sbx_request *req, const char *method)
 {
     return strcmp(req->method, method) == 0 ||
            (strcmp(method, "GET") == 0 && strcmp(req->method, "HEAD") == 0);
+}
+
+static void h_faults_arm(sbx_app *app, const sbx_request *req, sbx_response *resp)
+{
+    const char *op = sbx_request_query(req, "op");
+    const char *kind_name = sbx_request_query(req, "kind");
+    sbx_fault_kind kind;
+    long long count, delay;
+    if (op == NULL || (strcmp(op, "*") != 0 && !sbx_paid_op_exists(op))) {
+        json_error(resp, 400, "op must be one of the ten operations or *");
+        return;
+    }
+    if (!sbx_fault_kind_parse(kind_name, &kind)) {
+        json_error(resp, 400,
+                   "kind must be delay_after_commit, drop_before_commit, drop_after_commit, "
+                   "truncate, http500, http503, http503_after_commit, rate_limit, garbage, "
+                   "oversized, redirect or multi_error");
+        return;
+    }
+    if (!query_int(req, "count", 100000, 1, &count) || count == 0) {
+        json_error(resp, 400, "count must be 1-100000");
+        return;
+    }
+    if (!query_int(req, "delay_ms", SBX_FAULT_MAX_DELAY_MS, sbx_fault_default_delay_ms(kind),
+                   &delay)) {
+        json_error(resp, 400, "delay_ms must be 0-600000");
+        return;
+    }
+    int64_t id = sbx_faults_arm(app->faults, op, (unsigned)count, kind, (unsigned)delay);
+    if (id < 0) {
+        json_error(resp, 409, "too many armed faults; DELETE /_sandbox/faults first");
+        return;
+    }
+    json_object *o = json_object_new_object();
+    bool ok = o != NULL;
+    if (ok) {
+        put(o, "id", json_object_new_int64(id), &ok);
+        put(o, "op", json_object_new_string(op), &ok);
+        put(o, "kind", json_object_new_string(kind_name), &ok);
+        put(o, "remaining", json_object_new_int64(count), &ok);
+        put(o, "delay_ms", json_object_new_int64(delay), &ok);
+    }
+    if (!ok) {
+        json_object_put(o);
+        o = NULL;
+    }
+    json_answer(resp, 200, o);
+}
+
+static void h_faults(sbx_app *app, const sbx_request *req, sbx_response *resp)
+{
+    if (app->faults == NULL) {
+        json_error(resp, 500, "fault injection unavailable");
+    } else if (is(req, "GET")) {
+        json_answer(resp, 200, sbx_faults_json(app->faults));
+    } else if (is(req, "POST")) {
+        h_faults_arm(app, req, resp);
+    } else if (is(req, "DELETE")) {
+        sbx_faults_clear(app->faults);
+        (void)sbx_response_set(resp, 200, JSON_TYPE, "{\"ok\":true}\n");
+    } else {
+        json_error(resp, 405, "use GET, POST or DELETE");
+    }
+}
+
+/* ---- routing --------------------------------------------------------------------- */
+
+bool sbx_admin_owns(const char *path)
+{
+    return strcmp(path, "/") == 0 || strncmp(path, PREFIX, strlen(PREFIX)) == 0;
 }
 
 /* "buyers/ID" -> "ID" when rest starts with prefix and the remainder is a
@@ -615,11 +683,18 @@ void sbx_admin_handle(sbx_app *app, const sbx_request *req, sbx_response *resp)
             json_error(resp, 405, "use GET");
         return;
     }
+    if (strcmp(rest, "faults") == 0) {
+        h_faults(app, req, resp);
+        return;
+    }
     if (strcmp(rest, "reset") == 0) {
         if (!is(req, "POST")) {
             json_error(resp, 405, "use POST");
             return;
         }
+        /* A clean slate includes the test plumbing. */
+        if (app->faults != NULL)
+            sbx_faults_clear(app->faults);
         sbx_store_lock(app->store);
         int rc = sbx_store_reset(app->store);
         sbx_store_unlock(app->store);

@@ -3,6 +3,7 @@
 #define SBX_APP_H
 
 #include "sbx_config.h"
+#include "sbx_faults.h"
 #include "sbx_store.h"
 
 #include <stddef.h>
@@ -12,6 +13,7 @@ typedef struct sbx_app {
     const sbx_shop *shops;   /* points into the config */
     size_t nshops;
     const char *base_url;    /* "https://127.0.0.1:PORT", for the HTML page */
+    sbx_faults *faults;      /* owned by main; armed through /_sandbox/faults */
 } sbx_app;
 
 #endif

@@ -20,6 +20,9 @@ static const char usage_text[] =
     "  --http             serve plain HTTP instead of HTTPS\n"
     "  --ready-file FILE  also write the PAID_SANDBOX_* lines to FILE (atomically)\n"
     "  --threads N        worker threads (default 8)\n"
+    "  --cert-mode MODE   normal (default), expired (server certificate expired\n"
+    "                     yesterday) or wrong-host (for DNS:wrong.example only);\n"
+    "                     the broken modes are for clients' TLS tests\n"
     "  --quiet            no per-request log lines on stderr\n"
     "  --help             this text\n";
 
@@ -100,7 +103,7 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
 enum sbx_config_result sbx_config_parse(sbx_config *cfg, int argc, char **argv)
 {
     enum { O_HOST = 256, O_PORT, O_STATE, O_DB, O_SHOP, O_HTTP, O_READY,
-           O_THREADS, O_QUIET, O_HELP };
+           O_THREADS, O_QUIET, O_HELP, O_CERT_MODE };
     static const struct option longopts[] = {
         {"host", required_argument, NULL, O_HOST},
         {"port", required_argument, NULL, O_PORT},
@@ -112,6 +115,7 @@ enum sbx_config_result sbx_config_parse(sbx_config *cfg, int argc, char **argv)
         {"threads", required_argument, NULL, O_THREADS},
         {"quiet", no_argument, NULL, O_QUIET},
         {"help", no_argument, NULL, O_HELP},
+        {"cert-mode", required_argument, NULL, O_CERT_MODE},
         {NULL, 0, NULL, 0},
     };
 
@@ -161,6 +165,18 @@ enum sbx_config_result sbx_config_parse(sbx_config *cfg, int argc, char **argv)
         case O_QUIET:
             cfg->quiet = true;
             break;
+        case O_CERT_MODE:
+            if (strcmp(optarg, "normal") == 0) {
+                cfg->cert_mode = SBX_CERT_NORMAL;
+            } else if (strcmp(optarg, "expired") == 0) {
+                cfg->cert_mode = SBX_CERT_EXPIRED;
+            } else if (strcmp(optarg, "wrong-host") == 0) {
+                cfg->cert_mode = SBX_CERT_WRONG_HOST;
+            } else {
+                fprintf(stderr, "paid-sandbox: --cert-mode expects normal, expired or wrong-host\n");
+                return SBX_CONFIG_ERROR;
+            }
+            break;
         case O_HELP:
             fputs(usage_text, stdout);
             return SBX_CONFIG_EXIT_OK;
@@ -178,6 +194,10 @@ enum sbx_config_result sbx_config_parse(sbx_config *cfg, int argc, char **argv)
                 "paid-sandbox: --host '%s' refused: only 127.x.x.x or ::1 "
                 "(the sandbox never listens on a network interface)\n",
                 cfg->host);
+        return SBX_CONFIG_ERROR;
+    }
+    if (cfg->plain_http && cfg->cert_mode != SBX_CERT_NORMAL) {
+        fprintf(stderr, "paid-sandbox: --cert-mode needs HTTPS (drop --http)\n");
         return SBX_CONFIG_ERROR;
     }
     if (cfg->db_path[0] == '\0') {

@@ -2,6 +2,8 @@
 #ifndef SBX_CONFIG_H
 #define SBX_CONFIG_H
 
+#include "sbx_tls.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,7 @@ typedef struct sbx_config {
     bool plain_http;
     bool quiet;
     unsigned threads;
+    enum sbx_cert_mode cert_mode;
     sbx_shop shops[SBX_MAX_SHOPS];
     size_t nshops;
 } sbx_config;

@@ -6,8 +6,10 @@
 #include "sbx_log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,15 +24,38 @@
 /* Idle keep-alive connections are closed after this; libcurl reconnects. */
 #define CONNECTION_TIMEOUT_S 120
 
+/* A connection whose answer is held back (fault delay_after_commit and
+ * friends) until due on CLOCK_MONOTONIC. */
+typedef struct delayed {
+    struct timespec due;
+    struct MHD_Connection *conn;
+} delayed;
+
+/* Holding an answer back must not block the pool thread that owns the
+ * connection (it serves other connections too, e.g. the client's retry or
+ * inquiry): the connection is suspended and this thread resumes it. */
+typedef struct delayer {
+    pthread_mutex_t lock;
+    pthread_cond_t wake;      /* on CLOCK_MONOTONIC */
+    pthread_t thread;
+    delayed *items;           /* owned array, unordered */
+    size_t count, cap;
+    bool stopping;
+} delayer;
+
 struct sbx_http {
     struct MHD_Daemon *daemon;
     sbx_app *app;
+    delayer delay;
+    bool delay_started;       /* the thread and its lock exist */
 };
 
 typedef struct req_ctx {
     sbx_buf body;
     bool too_large;
     struct timespec started;
+    bool has_pending;         /* an answer waits for its delay to pass */
+    sbx_response pending;     /* owned when has_pending */
 } req_ctx;
 
 const char *sbx_request_query(const sbx_request *r, const char *name)
@@ -84,10 +109,206 @@ static enum MHD_Result queue(struct MHD_Connection *conn, sbx_response *resp)
     resp->body = NULL;  /* owned by the MHD response now */
     enum MHD_Result ret = MHD_NO;
     if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type) == MHD_YES &&
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") == MHD_YES &&
+        (resp->location[0] == '\0' ||
+         MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, resp->location) == MHD_YES))
         ret = MHD_queue_response(conn, resp->status, r);
     MHD_destroy_response(r);
     return ret;
+}
+
+/* ---- delayed answers --------------------------------------------------------- */
+
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static void *delayer_main(void *arg)
+{
+    delayer *d = arg;
+    (void)pthread_mutex_lock(&d->lock);
+    while (!d->stopping) {
+        struct timespec now;
+        (void)clock_gettime(CLOCK_MONOTONIC, &now);
+        /* Due ones: hand the connection back to its pool thread, which
+         * calls on_access again and sends the held answer. */
+        size_t i = 0;
+        while (i < d->count) {
+            if (ts_before(&now, &d->items[i].due)) {
+                i++;
+                continue;
+            }
+            MHD_resume_connection(d->items[i].conn);
+            d->items[i] = d->items[--d->count];
+        }
+        size_t next = d->count;
+        for (i = 0; i < d->count; i++)
+            if (next == d->count || ts_before(&d->items[i].due, &d->items[next].due))
+                next = i;
+        if (next == d->count) {
+            (void)pthread_cond_wait(&d->wake, &d->lock);
+        } else {
+            /* A copy: the array may be reallocated while we wait. */
+            struct timespec due = d->items[next].due;
+            (void)pthread_cond_timedwait(&d->wake, &d->lock, &due);
+        }
+    }
+    (void)pthread_mutex_unlock(&d->lock);
+    return NULL;
+}
+
+static int delayer_start(delayer *d)
+{
+    memset(d, 0, sizeof *d);
+    pthread_condattr_t attr;
+    if (pthread_condattr_init(&attr) != 0)
+        return -1;
+    int rc = -1;
+    if (pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0)
+        goto destroy_attr;
+    if (pthread_mutex_init(&d->lock, NULL) != 0)
+        goto destroy_attr;
+    if (pthread_cond_init(&d->wake, &attr) != 0)
+        goto destroy_mutex;
+    if (pthread_create(&d->thread, NULL, delayer_main, d) != 0)
+        goto destroy_cond;
+    rc = 0;
+    goto destroy_attr;
+destroy_cond:
+    pthread_cond_destroy(&d->wake);
+destroy_mutex:
+    pthread_mutex_destroy(&d->lock);
+destroy_attr:
+    pthread_condattr_destroy(&attr);
+    return rc;
+}
+
+/* Resumes every held connection at once (their answers go out without
+ * further delay) and ends the thread: MHD must not be stopped with
+ * suspended connections. */
+static void delayer_stop(delayer *d)
+{
+    (void)pthread_mutex_lock(&d->lock);
+    d->stopping = true;
+    for (size_t i = 0; i < d->count; i++)
+        MHD_resume_connection(d->items[i].conn);
+    d->count = 0;
+    (void)pthread_cond_signal(&d->wake);
+    (void)pthread_mutex_unlock(&d->lock);
+    (void)pthread_join(d->thread, NULL);
+    free(d->items);
+    d->items = NULL;
+    pthread_cond_destroy(&d->wake);
+    pthread_mutex_destroy(&d->lock);
+}
+
+/* Suspends conn for ms milliseconds. Suspension and registration happen
+ * under one lock so delayer_stop can never miss a suspended connection.
+ * Returns false when the answer must go out now (stopping, no memory). */
+static bool delay_connection(sbx_http *h, struct MHD_Connection *conn, unsigned ms)
+{
+    delayer *d = &h->delay;
+    bool held = false;
+    (void)pthread_mutex_lock(&d->lock);
+    if (d->stopping)
+        goto unlock;
+    if (d->count == d->cap) {
+        size_t ncap = d->cap != 0 ? d->cap * 2 : 16;
+        delayed *p = realloc(d->items, ncap * sizeof *p);
+        if (p == NULL)
+            goto unlock;
+        d->items = p;
+        d->cap = ncap;
+    }
+    delayed *it = &d->items[d->count];
+    (void)clock_gettime(CLOCK_MONOTONIC, &it->due);
+    it->due.tv_sec += (time_t)(ms / 1000u);
+    it->due.tv_nsec += (long)(ms % 1000u) * 1000000L;
+    if (it->due.tv_nsec >= 1000000000L) {
+        it->due.tv_sec++;
+        it->due.tv_nsec -= 1000000000L;
+    }
+    it->conn = conn;
+    MHD_suspend_connection(conn);
+    d->count++;
+    held = true;
+    (void)pthread_cond_signal(&d->wake);
+unlock:
+    (void)pthread_mutex_unlock(&d->lock);
+    return held;
+}
+
+/* A response whose headers promise the whole body (Content-Length of the
+ * full answer) while only the first half is sent before the connection is
+ * closed: the client sees a short read. The callback reader hands out the
+ * first half, then reports an error, which makes MHD close the connection
+ * mid-body. */
+typedef struct truncated_body {
+    char *data;   /* owned */
+    size_t half;
+} truncated_body;
+
+static ssize_t truncated_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    truncated_body *t = cls;
+    if (pos >= t->half)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t n = t->half - (size_t)pos;
+    if (n > max)
+        n = max;
+    memcpy(buf, t->data + pos, n);
+    return (ssize_t)n;
+}
+
+static void truncated_free(void *cls)
+{
+    truncated_body *t = cls;
+    free(t->data);
+    free(t);
+}
+
+static enum MHD_Result queue_truncated(struct MHD_Connection *conn, sbx_response *resp)
+{
+    truncated_body *t = malloc(sizeof *t);
+    if (t == NULL)
+        return MHD_NO;
+    t->data = resp->body;
+    t->half = resp->len / 2;
+    struct MHD_Response *r = MHD_create_response_from_callback(
+        resp->len, 4096, truncated_reader, t, truncated_free);
+    if (r == NULL) {
+        free(t);
+        return MHD_NO;  /* resp->body is still the caller's */
+    }
+    resp->body = NULL;  /* owned by t, freed with the MHD response */
+    enum MHD_Result ret = MHD_NO;
+    if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type) == MHD_YES)
+        ret = MHD_queue_response(conn, resp->status, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+/* Sends resp the way it asks to be delivered. MHD_NO from an access
+ * handler makes MHD close the connection without sending anything, which
+ * is exactly the "dropped" fault. */
+static enum MHD_Result deliver(struct MHD_Connection *conn, sbx_response *resp)
+{
+    if (resp->delivery == SBX_DELIVER_DROP)
+        return MHD_NO;
+    if (resp->delivery == SBX_DELIVER_TRUNCATE && resp->body != NULL)
+        return queue_truncated(conn, resp);
+    return queue(conn, resp);
+}
+
+static void log_answer(const char *method, const char *url, const sbx_response *resp,
+                       const req_ctx *rc)
+{
+    unsigned status = resp->delivery == SBX_DELIVER_DROP ? 0
+                      : resp->body != NULL                ? resp->status
+                                                          : 500;
+    sbx_log_request("%s %s %u %s (%.1f ms)", method, url, status, resp->note,
+                    ms_since(&rc->started));
 }
 
 static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const char *url,
@@ -106,6 +327,15 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
             memset(&rc->started, 0, sizeof rc->started);
         *req_cls = rc;
         return MHD_YES;
+    }
+    if (rc->has_pending) {
+        /* Resumed after a delay: send what was held back. */
+        rc->has_pending = false;
+        enum MHD_Result ret = deliver(conn, &rc->pending);
+        log_answer(method, url, &rc->pending, rc);
+        free(rc->pending.body);
+        rc->pending.body = NULL;
+        return ret;
     }
     if (*upload_size > 0) {
         if (!rc->too_large) {
@@ -140,11 +370,16 @@ static enum MHD_Result on_access(void *cls, struct MHD_Connection *conn, const c
     } else {
         sbx_gateway_handle(h->app, &req, &resp);
     }
-    unsigned status = resp.body != NULL ? resp.status : 500;
-    enum MHD_Result ret = queue(conn, &resp);
+    if (resp.delay_ms > 0 && h->delay_started) {
+        rc->pending = resp;  /* moves the body */
+        rc->has_pending = true;
+        if (delay_connection(h, conn, resp.delay_ms))
+            return MHD_YES;
+        rc->has_pending = false;
+    }
+    enum MHD_Result ret = deliver(conn, &resp);
+    log_answer(method, url, &resp, rc);
     free(resp.body);
-    sbx_log_request("%s %s %u %s (%.1f ms)", method, url, status, resp.note,
-                    ms_since(&rc->started));
     return ret;
 }
 
@@ -155,6 +390,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (rc == NULL)
         return;
     sbx_buf_free(&rc->body);
+    if (rc->has_pending)
+        free(rc->pending.body);
     free(rc);
     *req_cls = NULL;
 }
@@ -178,7 +415,8 @@ int sbx_http_start(sbx_app *app, const sbx_config *cfg, const char *cert_pem,
     *out = NULL;
     struct sockaddr_storage ss;
     memset(&ss, 0, sizeof ss);
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG;
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ERROR_LOG |
+                         MHD_ALLOW_SUSPEND_RESUME;
     if (strchr(cfg->host, ':') != NULL) {
         struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ss;
         a6->sin6_family = AF_INET6;
@@ -205,6 +443,12 @@ int sbx_http_start(sbx_app *app, const sbx_config *cfg, const char *cert_pem,
     if (h == NULL)
         return -1;
     h->app = app;
+    if (delayer_start(&h->delay) != 0) {
+        sbx_log_error("cannot start the delay thread");
+        free(h);
+        return -1;
+    }
+    h->delay_started = true;
 
     struct MHD_OptionItem opts[] = {
         /* First, so that MHD routes even option-parsing messages here. */
@@ -224,7 +468,7 @@ int sbx_http_start(sbx_app *app, const sbx_config *cfg, const char *cert_pem,
                                  MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
     if (h->daemon == NULL) {
         sbx_log_error("cannot listen on %s port %u", cfg->host, (unsigned)cfg->port);
-        free(h);
+        sbx_http_stop(h);
         return -1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -242,6 +486,8 @@ void sbx_http_stop(sbx_http *h)
 {
     if (h == NULL)
         return;
+    if (h->delay_started)
+        delayer_stop(&h->delay);
     if (h->daemon != NULL)
         MHD_stop_daemon(h->daemon);
     free(h);

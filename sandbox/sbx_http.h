@@ -22,12 +22,23 @@ typedef struct sbx_request {
     struct MHD_Connection *conn;
 } sbx_request;
 
+/* How the HTTP layer delivers a response; everything but NORMAL is an
+ * injected fault (sbx_faults.h). */
+enum sbx_delivery {
+    SBX_DELIVER_NORMAL = 0,
+    SBX_DELIVER_DROP,      /* close the connection without any answer */
+    SBX_DELIVER_TRUNCATE,  /* headers promise the whole body, half is sent, then close */
+};
+
 typedef struct sbx_response {
     unsigned status;
     const char *content_type;  /* static string */
     char *body;                /* owned (malloc) */
     size_t len;
     char note[160];            /* one-line summary for the request log on stderr */
+    enum sbx_delivery delivery;
+    unsigned delay_ms;         /* hold the answer back this long (connection suspended) */
+    char location[256];        /* Location header when not empty (redirects) */
 } sbx_response;
 
 /* A query-string argument of the request, or NULL. */

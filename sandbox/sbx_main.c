@@ -121,16 +121,19 @@ int main(int argc, char **argv)
 
     sbx_tls_material tls;
     memset(&tls, 0, sizeof tls);
-    if (!cfg.plain_http && sbx_tls_prepare(state_dir, cfg.host, &tls) != 0)
+    if (!cfg.plain_http && sbx_tls_prepare(state_dir, cfg.host, cfg.cert_mode, &tls) != 0)
         goto free_tls;
 
+    sbx_faults *faults = NULL;
+    if (sbx_faults_new(&faults) != 0)
+        goto free_tls;
     sbx_store *store = NULL;
     if (sbx_store_open(cfg.db_path, &store) != 0)
-        goto free_tls;
+        goto free_faults;
 
     bool v6 = strchr(cfg.host, ':') != NULL;
     char base_url[128];
-    sbx_app app = {store, cfg.shops, cfg.nshops, base_url};
+    sbx_app app = {store, cfg.shops, cfg.nshops, base_url, faults};
     sbx_http *http = NULL;
     uint16_t port = 0;
     if (sbx_http_start(&app, &cfg, cfg.plain_http ? NULL : tls.cert_pem,
@@ -164,6 +167,8 @@ stop_http:
     sbx_http_stop(http);
 close_store:
     sbx_store_close(store);
+free_faults:
+    sbx_faults_free(faults);
 free_tls:
     sbx_tls_material_free(&tls);
     return status;

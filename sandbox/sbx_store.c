@@ -78,7 +78,8 @@ static const char schema_sql[] =
     "  buyer_id TEXT NOT NULL,"
     "  err_info TEXT NOT NULL,"
     "  http_status INTEGER NOT NULL,"
-    "  at INTEGER NOT NULL);";
+    "  at INTEGER NOT NULL,"
+    "  fault TEXT NOT NULL DEFAULT '');";
 
 static void log_db(sbx_store *s, const char *what)
 {
@@ -137,6 +138,39 @@ static int exec_sql(sbx_store *s, const char *sql)
     return 0;
 }
 
+/* Adds a column that a database written by an older sandbox lacks, so a
+ * --db file keeps working after an upgrade. */
+static int ensure_column(sbx_store *s, const char *table, const char *column,
+                         const char *decl)
+{
+    char sql[256];
+    int w = snprintf(sql, sizeof sql, "SELECT 1 FROM pragma_table_info('%s') WHERE name = ?",
+                     table);
+    if (w < 0 || (size_t)w >= sizeof sql)
+        return -1;
+    sqlite3_stmt *st = prep(s, sql);
+    if (st == NULL)
+        return -1;
+    bind_text(st, 1, column);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc == SQLITE_ROW)
+        return 0;
+    if (rc != SQLITE_DONE) {
+        log_db(s, "table info");
+        return -1;
+    }
+    w = snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
+    if (w < 0 || (size_t)w >= sizeof sql)
+        return -1;
+    return exec_sql(s, sql);
+}
+
+static int migrate(sbx_store *s)
+{
+    return ensure_column(s, "requests", "fault", "TEXT NOT NULL DEFAULT ''");
+}
+
 static int load_clock(sbx_store *s)
 {
     sqlite3_stmt *st = prep(s, "SELECT offset_s FROM clock WHERE id = 1");
@@ -170,7 +204,7 @@ int sbx_store_open(const char *path, sbx_store **out)
     /* WAL keeps a file database fast with a commit per request; for
      * :memory: the pragma is a harmless no-op. */
     if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != 0 ||
-        exec_sql(s, schema_sql) != 0 || load_clock(s) != 0)
+        exec_sql(s, schema_sql) != 0 || migrate(s) != 0 || load_clock(s) != 0)
         goto close_db;
     *out = s;
     return 0;
@@ -679,7 +713,7 @@ int sbx_store_event_foreach(sbx_store *s, sbx_event_cb cb, void *ctx)
 int sbx_store_log_add(sbx_store *s, sbx_logrow *r)
 {
     sqlite3_stmt *st = prep(s, "INSERT INTO requests(op, shop_id, order_id, buyer_id, "
-                               "err_info, http_status, at) VALUES (?,?,?,?,?,?,?)");
+                               "err_info, http_status, at, fault) VALUES (?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
     bind_text(st, 1, r->op);
@@ -689,6 +723,7 @@ int sbx_store_log_add(sbx_store *s, sbx_logrow *r)
     bind_text(st, 5, r->err_info);
     sqlite3_bind_int(st, 6, r->http_status);
     sqlite3_bind_int64(st, 7, r->at);
+    bind_text(st, 8, r->fault);
     if (step_done(s, st, "log add") != 0)
         return -1;
     r->seq = sqlite3_last_insert_rowid(s->db);
@@ -698,7 +733,7 @@ int sbx_store_log_add(sbx_store *s, sbx_logrow *r)
 int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb, void *ctx)
 {
     sqlite3_stmt *st = prep(s, "SELECT seq, op, shop_id, order_id, buyer_id, err_info, "
-                               "http_status, at FROM requests WHERE seq > ? "
+                               "http_status, at, fault FROM requests WHERE seq > ? "
                                "ORDER BY seq LIMIT ?");
     if (st == NULL)
         return -1;
@@ -716,6 +751,7 @@ int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb,
         col_copy(st, 5, r.err_info, sizeof r.err_info);
         r.http_status = sqlite3_column_int(st, 6);
         r.at = sqlite3_column_int64(st, 7);
+        col_copy(st, 8, r.fault, sizeof r.fault);
         int cbrc = cb(ctx, &r);
         if (cbrc != 0) {
             result = cbrc;

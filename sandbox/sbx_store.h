@@ -64,8 +64,9 @@ typedef struct sbx_logrow {
     char order_id[32];
     char buyer_id[24];
     char err_info[512];
-    int http_status;
+    int http_status;        /* 0: the connection was dropped without an answer */
     int64_t at;
+    char fault[24];         /* the injected fault kind, "" for none */
 } sbx_logrow;
 
 int sbx_store_open(const char *path, sbx_store **out);

@@ -172,11 +172,22 @@ static int set_name(X509 *x, const char *cn, bool also_issuer)
     return 0;
 }
 
-static int set_validity(X509 *x)
+/* Expired certificates: valid for a month, ending a day ago. */
+#define EXPIRED_NOT_BEFORE_DAYS (-31)
+#define EXPIRED_NOT_AFTER_DAYS (-1)
+
+static int set_validity(X509 *x, bool expired)
 {
     time_t now = time(NULL);
-    if (X509_time_adj_ex(X509_getm_notBefore(x), 0, NOT_BEFORE_OFFSET, &now) == NULL ||
-        X509_time_adj_ex(X509_getm_notAfter(x), VALID_DAYS, NOT_BEFORE_OFFSET, &now) == NULL) {
+    bool ok;
+    if (expired)
+        ok = X509_time_adj_ex(X509_getm_notBefore(x), EXPIRED_NOT_BEFORE_DAYS, 0, &now) != NULL &&
+             X509_time_adj_ex(X509_getm_notAfter(x), EXPIRED_NOT_AFTER_DAYS, 0, &now) != NULL;
+    else
+        ok = X509_time_adj_ex(X509_getm_notBefore(x), 0, NOT_BEFORE_OFFSET, &now) != NULL &&
+             X509_time_adj_ex(X509_getm_notAfter(x), VALID_DAYS, NOT_BEFORE_OFFSET, &now) !=
+                 NULL;
+    if (!ok) {
         log_ssl_error("validity");
         return -1;
     }
@@ -192,7 +203,7 @@ static X509 *make_ca_cert(EVP_PKEY *ca_key)
         return NULL;
     }
     if (X509_set_version(x, X509_VERSION_3) != 1 || set_random_serial(x) != 0 ||
-        set_name(x, "paid-sandbox local CA", true) != 0 || set_validity(x) != 0 ||
+        set_name(x, "paid-sandbox local CA", true) != 0 || set_validity(x, false) != 0 ||
         X509_set_pubkey(x, ca_key) != 1)
         goto free_cert;
     /* The subject key identifier must exist before the authority key
@@ -213,14 +224,17 @@ free_cert:
 }
 
 static X509 *make_server_cert(EVP_PKEY *srv_key, X509 *ca, EVP_PKEY *ca_key,
-                              const char *host)
+                              const char *host, enum sbx_cert_mode mode)
 {
     char san[128];
     /* 127.0.0.1, ::1 and localhost always, plus the bound address when the
-     * user picked another loopback address. */
+     * user picked another loopback address; a name nobody connects to for
+     * the wrong-host mode. */
     bool extra = strcmp(host, "127.0.0.1") != 0 && strcmp(host, "::1") != 0;
-    int w = snprintf(san, sizeof san, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
-                     extra ? ",IP:" : "", extra ? host : "");
+    int w = mode == SBX_CERT_WRONG_HOST
+                ? snprintf(san, sizeof san, "DNS:wrong.example")
+                : snprintf(san, sizeof san, "IP:127.0.0.1,IP:::1,DNS:localhost%s%s",
+                           extra ? ",IP:" : "", extra ? host : "");
     if (w < 0 || (size_t)w >= sizeof san)
         return NULL;
 
@@ -230,9 +244,9 @@ static X509 *make_server_cert(EVP_PKEY *srv_key, X509 *ca, EVP_PKEY *ca_key,
         return NULL;
     }
     if (X509_set_version(x, X509_VERSION_3) != 1 || set_random_serial(x) != 0 ||
-        set_name(x, "localhost", false) != 0 ||
+        set_name(x, mode == SBX_CERT_WRONG_HOST ? "wrong.example" : "localhost", false) != 0 ||
         X509_set_issuer_name(x, X509_get_subject_name(ca)) != 1 ||
-        set_validity(x) != 0 || X509_set_pubkey(x, srv_key) != 1)
+        set_validity(x, mode == SBX_CERT_EXPIRED) != 0 || X509_set_pubkey(x, srv_key) != 1)
         goto free_cert;
     if (add_ext(x, ca, NID_basic_constraints, "critical,CA:FALSE") != 0 ||
         add_ext(x, ca, NID_key_usage, "critical,digitalSignature") != 0 ||
@@ -334,7 +348,7 @@ free_bio:
     return rc;
 }
 
-static int generate_material(const char *dir, const char *host)
+static int generate_material(const char *dir, const char *host, enum sbx_cert_mode mode)
 {
     int rc = -1;
     EVP_PKEY *ca_key = EVP_EC_gen("P-256");
@@ -347,7 +361,7 @@ static int generate_material(const char *dir, const char *host)
     ca = make_ca_cert(ca_key);
     if (ca == NULL)
         goto free_keys;
-    srv = make_server_cert(srv_key, ca, ca_key, host);
+    srv = make_server_cert(srv_key, ca, ca_key, host, mode);
     if (srv == NULL)
         goto free_certs;
     /* Key first: a reader that finds a new certificate must also find its
@@ -406,7 +420,8 @@ free_data:
     return NULL;
 }
 
-int sbx_tls_prepare(const char *state_dir, const char *host, sbx_tls_material *out)
+int sbx_tls_prepare(const char *state_dir, const char *host, enum sbx_cert_mode mode,
+                    sbx_tls_material *out)
 {
     memset(out, 0, sizeof *out);
     char cert_path[PATH_MAX], key_path[PATH_MAX];
@@ -415,7 +430,8 @@ int sbx_tls_prepare(const char *state_dir, const char *host, sbx_tls_material *o
         path_join(key_path, sizeof key_path, state_dir, KEY_FILE) != 0)
         return -1;
 
-    if (!existing_material_ok(state_dir, host) && generate_material(state_dir, host) != 0)
+    bool reuse = mode == SBX_CERT_NORMAL && existing_material_ok(state_dir, host);
+    if (!reuse && generate_material(state_dir, host, mode) != 0)
         return -1;
 
     out->cert_pem = read_whole_file(cert_path);
