@@ -26,6 +26,9 @@ struct pmp_loader_ctx {
      * that impossible to get wrong. */
     pmp_host_services host;
     int32_t log_level;
+    /* Optional host logger from the options; NULL writes to stderr. */
+    void (*log)(void *user_data, int32_t level, const char *msg, size_t len);
+    void *log_user_data;
     const pmp_api *api; /* borrowed from the loader */
     pmp_ctx *ctx;       /* owned; released by api->shutdown */
 };
@@ -109,6 +112,8 @@ const char *pmp_loader_strerror(int32_t code)
         return "plugin function table is invalid";
     case PMP_LOADER_E_CONFIG_FILE:
         return "configuration file could not be read";
+    case PMP_LOADER_E_METHODS:
+        return "methods file is invalid";
     default:
         return "unknown error code";
     }
@@ -324,6 +329,10 @@ static void loader_log_stderr(void *user_data, int32_t level, const char *msg, s
 
     if (lctx == NULL || level > lctx->log_level || msg == NULL)
         return;
+    if (lctx->log != NULL) {
+        lctx->log(lctx->log_user_data, level, msg, len);
+        return;
+    }
     flockfile(stderr);
     (void)fprintf(stderr, "[%s] ", pmp_loader_log_level_name(level));
     (void)fwrite(msg, 1, len, stderr);
@@ -454,6 +463,8 @@ int32_t pmp_loader_ctx_open_text(const pmp_loader *loader, const char *config, s
     pmp_loader_ctx *lctx;
     pmp_init_args args;
     int32_t log_level = 0;
+    void (*log_fn)(void *, int32_t, const char *, size_t) = NULL;
+    void *log_user_data = NULL;
     int32_t rc;
 
     if (out != NULL)
@@ -476,6 +487,11 @@ int32_t pmp_loader_ctx_open_text(const pmp_loader *loader, const char *config, s
                              "pmp_loader_ctx_open: log_level %d out of range", (int)log_level);
             return PMP_E_INVALID_ARG;
         }
+        if (options->struct_size >=
+            offsetof(pmp_loader_ctx_options, log_user_data) + sizeof(options->log_user_data)) {
+            log_fn = options->log;
+            log_user_data = options->log_user_data;
+        }
     }
 
     lctx = calloc(1, sizeof(*lctx));
@@ -485,6 +501,8 @@ int32_t pmp_loader_ctx_open_text(const pmp_loader *loader, const char *config, s
     }
     lctx->api = loader->api;
     lctx->log_level = log_level;
+    lctx->log = log_fn;
+    lctx->log_user_data = log_user_data;
     lctx->host.struct_size = sizeof(lctx->host);
     lctx->host.user_data = lctx;
     lctx->host.log = log_level > 0 ? loader_log_stderr : NULL;

@@ -70,6 +70,7 @@ extern "C" {
 /** The configuration file could not be read (missing, unreadable, a
  *  directory, too large, or contains a NUL byte). */
 #define PMP_LOADER_E_CONFIG_FILE (-1004)
+/* PMP_LOADER_E_METHODS (-1005) is defined with the methods functions below. */
 
 /** Largest configuration file pmp_loader_ctx_open() reads, in bytes. A plugin
  *  configuration is a few hundred bytes; the cap only stops a wrong path
@@ -129,6 +130,15 @@ typedef struct pmp_loader_ctx_options {
     /** Lowest PMP_LOG_* level written to stderr as "[level] msg" lines;
      *  0 gives the plugin no logger at all (it then formats nothing). */
     int32_t log_level;
+    /* -- appended; read only when struct_size covers them -------------- */
+    /** When not NULL, lines at or above log_level go to this function
+     *  instead of stderr, with log_user_data as first argument. It follows
+     *  the rules of pmp_host_services.log: called only on a thread inside a
+     *  plugin call on the context (or inside pmp_loader_ctx_open), possibly
+     *  from several threads at once; msg is not NUL-terminated and is
+     *  borrowed for the call. Must stay valid until the context is closed. */
+    void (*log)(void *log_user_data, int32_t level, const char *msg, size_t len);
+    void *log_user_data;
 } pmp_loader_ctx_options;
 
 /** Reads the YAML configuration file config_path and initialises a context
@@ -174,6 +184,159 @@ int32_t pmp_loader_log_level_parse(const char *name);
 /** The name of a PMP_LOG_* level ("error", "warn", "info", "debug"), or
  *  "off" for 0 and "?" for anything else. Static string. */
 const char *pmp_loader_log_level_name(int32_t level);
+
+/* ------------------------------------------------------------------------
+ * Methods as configuration
+ *
+ * A merchant's methods file lists the payment methods a store offers, each
+ * a plugin plus that plugin's own configuration file:
+ *
+ *   methods:
+ *     - name: paid                          # key the store code uses
+ *       label: "Paid (invoice, month-end)"  # what the buyer sees
+ *       plugin: /usr/lib/x86_64-linux-gnu/libpmp_paid.so.1
+ *       config: /etc/shop/paid.yaml
+ *       enabled: true                       # optional, default true
+ *
+ * Rules (the whole language; anything else is an error naming file, line
+ * and key, e.g. "methods.yaml:7: methods[1].label: missing"):
+ *
+ *  - The top level is a mapping with the single key "methods", whose value
+ *    is a sequence (it may be empty: "methods: []").
+ *  - Each entry is a mapping with exactly the keys name, label, plugin,
+ *    config and, optionally, enabled. Values are scalars.
+ *  - name: 1 to 32 characters of [a-z0-9_-], starting with a letter or a
+ *    digit, unique in the file (also among disabled entries).
+ *  - label: 1 to 200 bytes of UTF-8, no control characters.
+ *  - plugin: a path as dlopen() takes it. A relative path containing '/'
+ *    is taken relative to the methods file's directory; a bare file name
+ *    (no '/') is left to dlopen()'s library search.
+ *  - config: the plugin's configuration file; a relative path is taken
+ *    relative to the methods file's directory.
+ *  - enabled: true or false. A disabled entry is checked but not loaded and
+ *    does not appear in the list.
+ *
+ * Several entries may name the same plugin (each gets its own context, for
+ * example one per shop ID); dlopen() shares the loaded object.
+ * ---------------------------------------------------------------------- */
+
+/** The methods file could not be read, is not valid YAML, or does not follow
+ *  the rules above. The message names the file, line and key. */
+#define PMP_LOADER_E_METHODS (-1005)
+
+/** Largest number of entries in a methods file. */
+#define PMP_METHODS_MAX 64
+
+/** A loaded list of payment methods. Opaque; created by pmp_methods_open(). */
+typedef struct pmp_methods pmp_methods;
+
+/** One enabled, loaded method. Filled by the loader; every pointer is
+ *  borrowed and valid until pmp_methods_close(). */
+typedef struct pmp_method_info {
+    uint32_t struct_size; /**< sizeof(pmp_method_info) as the loader knows it */
+    uint32_t reserved;    /**< 0 */
+    const char *name;     /**< the entry's name, e.g. "paid" */
+    const char *label;    /**< the entry's label, UTF-8 */
+    const char *plugin_path; /**< the plugin path as resolved */
+    const char *config_path; /**< the configuration path as resolved */
+    const pmp_api *api;   /**< the plugin's verified table */
+    pmp_ctx *ctx;         /**< the method's context, for the operations */
+    /** The result JSON of capabilities({}), asked once at open. NUL-terminated. */
+    const char *capabilities_json;
+    size_t capabilities_len;
+    /** From the capabilities result: the PMP_CAP_* "flags" member. */
+    uint32_t capability_flags;
+    /** 1 when the method screens buyers (payer_enrollment), so that its
+     *  eligibility for a cart is asked with payer_status; else 0. */
+    int32_t payer_enrollment;
+    /** From the capabilities result: the smallest and largest amount one
+     *  order may have, or -1 when the plugin does not say. */
+    int64_t amount_min;
+    int64_t amount_max;
+} pmp_method_info;
+
+/** Reads the methods file at path, then loads every enabled method: opens its
+ *  plugin (pmp_loader_open), creates its context from its configuration file
+ *  (pmp_loader_ctx_open with options) and asks its capabilities.
+ *
+ *  All or nothing: when one enabled method cannot be loaded, everything is
+ *  released and the error of that method is returned, its message prefixed
+ *  with the file, line and name of the entry, e.g.
+ *  "methods.yaml:3: paid: config.yaml:9: shop.id: missing". A store should
+ *  notice a broken method at start-up, not hide it.
+ *
+ *  options: may be NULL (no logging); applies to every method.
+ *  Returns 0, PMP_E_INVALID_ARG, PMP_E_NOMEM, PMP_LOADER_E_METHODS, or
+ *  whatever pmp_loader_open(), pmp_loader_ctx_open() or the capabilities
+ *  operation of a method return. */
+int32_t pmp_methods_open(const char *path, const pmp_loader_ctx_options *options,
+                         pmp_methods **out, pmp_error *err);
+
+/** Shuts down every context, unloads the plugins and frees the list. NULL is
+ *  a no-op. Every result made from its methods must be freed before. Must
+ *  not overlap with any other call on the list or its methods. */
+void pmp_methods_close(pmp_methods *methods);
+
+/** Number of enabled methods, in file order. 0 for NULL. */
+size_t pmp_methods_count(const pmp_methods *methods);
+
+/** The method at index (file order among enabled entries), or NULL when
+ *  index is out of range or methods is NULL. */
+const pmp_method_info *pmp_methods_at(const pmp_methods *methods, size_t index);
+
+/** The enabled method named name, or NULL. */
+const pmp_method_info *pmp_methods_find(const pmp_methods *methods, const char *name);
+
+/** What the store knows about the cart at checkout. */
+typedef struct pmp_cart {
+    uint32_t struct_size; /**< sizeof(pmp_cart) */
+    uint32_t reserved;    /**< 0 */
+    /** The buyer's ID at the methods that screen buyers, or NULL/"" when
+     *  the buyer is not known (a guest). NUL-terminated UTF-8. */
+    const char *buyer_id;
+    int64_t amount; /**< cart total in JPY, without tax */
+    int64_t tax;    /**< tax and shipping in JPY (0 when none) */
+} pmp_cart;
+
+/** Whether one method may be offered for a cart, and why not. */
+typedef struct pmp_method_offer {
+    uint32_t struct_size;           /**< set by the caller */
+    int32_t eligible;               /**< 1: offer the method; 0: hide it */
+    const pmp_method_info *method;  /**< the method asked about */
+    /** A static word saying why:
+     *   "ok"                    eligible
+     *   "amount_out_of_range"   amount or tax outside the method's limits
+     *   "no_buyer"              the method screens buyers and the cart has none
+     *   "buyer_not_enrolled"    payer_status: the buyer does not exist there
+     *   "buyer_screening", "buyer_rejected", "buyer_suspended",
+     *   "buyer_unknown"         payer_status: the buyer is not approved
+     *                           (status screening, rejected, suspended, other)
+     *   "credit_line_exceeded"  approved, but amount + tax exceeds the line
+     *   "unavailable"           payer_status failed (code says how); hidden
+     *                           because eligibility could not be confirmed */
+    const char *reason;
+    /** PMP_OK, or the code payer_status returned when reason is
+     *  "buyer_not_enrolled" or "unavailable". */
+    int32_t code;
+    int32_t reserved; /**< 0 */
+    /** The buyer's remaining credit line in JPY when payer_status reported
+     *  it, else -1. */
+    int64_t rest_amount;
+} pmp_method_offer;
+
+/** Decides whether the method at index may be offered for cart. Methods
+ *  that do not screen buyers are eligible when the amounts are within their
+ *  limits; methods that do are asked payer_status with the buyer and the
+ *  cart's amounts (one gateway round trip) and are eligible only when the
+ *  plugin says "eligible": true.
+ *
+ *  Returns 0 whenever it could decide, including when payer_status failed
+ *  (the method is then hidden, offer->code holds the code and err, when not
+ *  NULL, the details). Returns PMP_E_INVALID_ARG for a NULL or too small
+ *  cart or offer, an index out of range, or a negative amount or tax.
+ *  May run concurrently with operations and with other checks. */
+int32_t pmp_methods_check(const pmp_methods *methods, size_t index, const pmp_cart *cart,
+                          pmp_method_offer *offer, pmp_error *err);
 
 #ifdef __cplusplus
 }
