@@ -1,5 +1,6 @@
 #include "gw_config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,10 +135,20 @@ int gw_cfg_map(const gw_cfg_reader *r, const gw_ynode *map, const char *path, co
     return 0;
 }
 
+/* localhost, [::1], or an IPv4 literal in 127.0.0.0/8; a host name that
+ * merely starts with "127." (127.0.0.1.example.com) is not this machine. */
 static int is_loopback_host(const char *host, size_t len)
 {
-    return (len == 9 && !strncmp(host, "localhost", 9)) ||
-           (len >= 4 && !strncmp(host, "127.", 4)) || (len == 5 && !strncmp(host, "[::1]", 5));
+    struct in_addr a;
+    char ip[INET_ADDRSTRLEN];
+
+    if ((len == 9 && !strncmp(host, "localhost", 9)) || (len == 5 && !strncmp(host, "[::1]", 5)))
+        return 1;
+    if (len >= sizeof(ip))
+        return 0;
+    memcpy(ip, host, len);
+    ip[len] = '\0';
+    return inet_pton(AF_INET, ip, &a) == 1 && (ntohl(a.s_addr) >> 24) == 127;
 }
 
 /* https:// always; http:// only for a sandbox on this machine. */
@@ -150,18 +161,21 @@ static int check_base_url(const gw_cfg_reader *r, const gw_ynode *at, gw_config 
 
     if (!https && strncmp(url, "http://", 7))
         return gw_cfg_fail(r, at, "gateway.base_url", "must start with https://");
+    /* No user info either: in http://127.0.0.1:80@example.com/ the host is
+     * example.com. */
+    if (strpbrk(url, " \t\r\n?#@\\"))
+        return gw_cfg_fail(r, at, "gateway.base_url",
+                           "must not contain spaces, '?', '#', '@' or '\\'");
     host = url + (https ? 8 : 7);
     end = host + strcspn(host, ":/");
     if (*host == '[')
         end = strchr(host, ']') ? strchr(host, ']') + 1 : end;
-    if (end == host)
-        return gw_cfg_fail(r, at, "gateway.base_url", "has no host name");
+    if (end == host || (*end && *end != ':' && *end != '/'))
+        return gw_cfg_fail(r, at, "gateway.base_url", "has no valid host name");
     if (!https && !is_loopback_host(host, (size_t)(end - host)))
         return gw_cfg_fail(r, at, "gateway.base_url",
                            "plain http:// is allowed only for a sandbox on 127.0.0.1 or "
                            "localhost; use https://");
-    if (strpbrk(url, " \t\r\n?#"))
-        return gw_cfg_fail(r, at, "gateway.base_url", "must not contain spaces, '?' or '#'");
     if (url[len - 1] != '/') {
         char *with_slash = gw_malloc(r->mem, len + 2);
 

@@ -52,8 +52,10 @@ static int attach(builder *b, gw_ynode *child)
 
     if (b->depth == 0) {
         if (b->root) {
+            unsigned line = child->line;
+
             gw_yaml_free(b->mem, child);
-            return fail(b, child->line, "more than one document");
+            return fail(b, line, "more than one document");
         }
         b->root = child;
         return 0;
