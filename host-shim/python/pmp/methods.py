@@ -155,8 +155,8 @@ def _lines(text, path):
         content = _strip_comment(stripped, no, path)
         if not content:
             continue
-        if no == 1 and content in ("---",):
-            continue
+        if content == "---" and not result:
+            continue  # the document start marker, before any content
         if content in ("---", "..."):
             raise _err(path, no, "a methods file holds one YAML document")
         if content.startswith("%"):
@@ -237,15 +237,15 @@ def _parse_list(lines, path, top_no):
     current = None
     key_indent = None
     for line in lines:
-        if line.indent == 0:
-            key = _split_key(line, path)[0] if ":" in line.text else None
+        is_item = line.text == "-" or line.text.startswith("- ")
+        if line.indent == 0 and not (is_item and seq_indent in (None, 0)):
+            # Another top-level key ("methods:\n- name: x" is valid YAML too).
+            m = re.match(r"([A-Za-z0-9_.-]+):(?:\s|\Z)", line.text)
+            key = m.group(1) if m else None
             if key == "methods":
                 raise _err(path, line.no, "methods: duplicate key")
-            if line.text.startswith("-") and seq_indent in (None, 0):
-                pass  # "methods:\n- name: x" is valid YAML too
-            else:
-                raise _err(path, line.no, f"{key}: unknown key" if key else "unexpected text")
-        if line.text == "-" or line.text.startswith("- "):
+            raise _err(path, line.no, f"{key}: unknown key" if key else "unexpected text")
+        if is_item:
             if seq_indent is None:
                 seq_indent = line.indent
             elif line.indent != seq_indent:
