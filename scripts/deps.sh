@@ -5,7 +5,8 @@
 set -eu
 
 packages="meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev binutils libcurl4-openssl-dev libjson-c-dev
-libyaml-dev libcunit1-dev libsqlite3-dev libmicrohttpd-dev libssl-dev python3-jsonschema"
+libyaml-dev libcunit1-dev libsqlite3-dev libmicrohttpd-dev libssl-dev python3-jsonschema
+php8.2-cli php8.2-dev python3-pytest"
 
 missing=""
 for p in $packages; do
