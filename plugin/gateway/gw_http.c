@@ -189,6 +189,37 @@ static void give_back(CURL *easy)
         curl_easy_cleanup(easy);
 }
 
+/* The request body, handed to libcurl through a read callback that cannot
+ * rewind. With CURLOPT_POSTFIELDS libcurl silently sends a POST again when a
+ * reused connection dies without an answer, which for a money-moving call is
+ * a blind resend; a body it cannot rewind makes that a failure
+ * (CURLE_SEND_FAIL_REWIND) that the idPass client settles by inquiry. */
+typedef struct upload {
+    const char *data;
+    size_t len;
+    size_t pos;
+} upload;
+
+static size_t on_read(char *dst, size_t size, size_t nmemb, void *user)
+{
+    upload *u = user;
+    size_t room = size * nmemb, n = u->len - u->pos;
+
+    if (n > room)
+        n = room;
+    memcpy(dst, u->data + u->pos, n);
+    u->pos += n;
+    return n;
+}
+
+static int on_seek(void *user, curl_off_t offset, int origin)
+{
+    (void)user;
+    (void)offset;
+    (void)origin;
+    return CURL_SEEKFUNC_CANTSEEK;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
 {
     gw_buf *body = user;
@@ -247,6 +278,7 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
 {
     CURL *easy;
     CURLcode cc;
+    upload up = {body, len, 0};
     char errbuf[CURL_ERROR_SIZE];
     curl_off_t total_us = 0;
     long connects = 0;
@@ -262,7 +294,9 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
     errbuf[0] = '\0';
     curl_easy_setopt(easy, CURLOPT_URL, url);
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(easy, CURLOPT_READDATA, &up);
+    curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, g_headers);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
@@ -298,7 +332,7 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
     pthread_mutex_unlock(&g_lock);
 
     /* Drop per-call pointers before the handle goes back to the pool. */
-    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(easy, CURLOPT_READDATA, NULL);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, NULL);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
     give_back(easy);

@@ -19,10 +19,46 @@ static int host_allocator_valid(const pmp_host_services *h)
     return n == 0 || n == 3;
 }
 
+/* The allocator init reads the configuration with: the context's own, plus
+ * a note of any failure, so that a configuration that could not be loaded
+ * for lack of memory is reported as PMP_E_NOMEM and not as a mistake in the
+ * configuration that the host would look for in vain. Blocks it hands out
+ * are the context allocator's, freed through ctx->mem like any other. */
+typedef struct init_mem {
+    const gw_mem *inner;
+    int failed;
+} init_mem;
+
+static void *init_alloc(void *user_data, size_t size)
+{
+    init_mem *m = user_data;
+    void *p = m->inner->alloc(m->inner->user_data, size);
+
+    m->failed |= !p;
+    return p;
+}
+
+static void *init_realloc(void *user_data, void *ptr, size_t size)
+{
+    init_mem *m = user_data;
+    void *p = m->inner->realloc(m->inner->user_data, ptr, size);
+
+    m->failed |= !p;
+    return p;
+}
+
+static void init_free(void *user_data, void *ptr)
+{
+    init_mem *m = user_data;
+
+    m->inner->free(m->inner->user_data, ptr);
+}
+
 static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *err)
 {
     const pmp_host_services *host;
-    gw_mem mem = gw_mem_libc;
+    gw_mem mem = gw_mem_libc, watched;
+    init_mem watch;
     gw_cfg_reader reader;
     gw_ynode *root = NULL;
     pmp_ctx *ctx;
@@ -67,7 +103,13 @@ static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *er
         ctx->log.sink = host->log;
         ctx->log.user_data = host->user_data;
     }
-    reader.mem = &ctx->mem;
+    watch.inner = &ctx->mem;
+    watch.failed = 0;
+    watched.user_data = &watch;
+    watched.alloc = init_alloc;
+    watched.realloc = init_realloc;
+    watched.free = init_free;
+    reader.mem = &watched;
     reader.origin = args->config_origin ? args->config_origin : "config";
     reader.err = cfg_err;
     reader.errlen = sizeof(cfg_err);
@@ -94,7 +136,9 @@ static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *er
     *out = ctx;
     return PMP_OK;
 fail_config:
-    rc = gw_error_set(err, PMP_E_CONFIG, 0, NULL, "%s", cfg_err);
+    rc = watch.failed ? gw_error_set(err, PMP_E_NOMEM, 0, NULL,
+                                     "init: out of memory while reading the configuration")
+                      : gw_error_set(err, PMP_E_CONFIG, 0, NULL, "%s", cfg_err);
 fail:
     gw_yaml_free(&ctx->mem, root);
     paid_config_release(&ctx->mem, &ctx->paid);

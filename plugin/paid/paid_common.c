@@ -57,11 +57,16 @@ static int has_code(const gw_resp *r, const char *const *codes)
     return 0;
 }
 
+static const char *const bad_state[] = {"M01054004", "E11010003", "E11010002", "M11010099", NULL};
+
+int paid_is_state_error(const gw_resp *resp)
+{
+    return has_code(resp, bad_state);
+}
+
 int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
 {
     static const char *const not_found[] = {"M01058002", "E01110002", "M01200002", NULL};
-    static const char *const bad_state[] = {"M01054004", "E11010003", "E11010002", "M11010099",
-                                            NULL};
     char codes[96];
 
     switch (rc) {

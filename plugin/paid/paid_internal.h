@@ -130,6 +130,9 @@ const char *paid_tx_word(paid_op *op, const char *literal);
 /** Adds order_id, gateway_status, amount, tax and access_id of t to doc. */
 void paid_json_trade(json_object *doc, const char *order_id, const paid_trade *t);
 
+/** Whether the answer says the operation is not allowed in the order's
+ *  current state (e.g. someone else moved the order on first). */
+int paid_is_state_error(const gw_resp *resp);
 /** Whether the answer is a business decline by the configured prefixes. */
 int paid_is_decline(const pmp_ctx *ctx, const gw_resp *resp);
 /** {"code","reason","message"} for a decline answer. */

@@ -77,6 +77,20 @@ static int32_t run_mutation(paid_op *op, gw_call *call, const char *order_id,
             gw_call_release(call);
             return MUTATION_DONE;
         }
+        if (crc == GW_CALL_ERROR && paid_is_state_error(&call->resp)) {
+            /* The order moved on before us (a concurrent request, or one
+             * whose answer this host lost): done if it is where we wanted. */
+            rc = paid_search(op, order_id, &t);
+            if (rc == PMP_OK && done(&t, amount, tax)) {
+                snprintf(literal, literal_size, "%s", t.status);
+                paid_trade_release(&t);
+                gw_call_release(call);
+                op->gateway_errors[0] = '\0';
+                return MUTATION_DONE;
+            }
+            paid_trade_release(&t);
+            return MUTATION_REFUSED;
+        }
         if (crc == GW_CALL_ERROR)
             return MUTATION_REFUSED;
         if (crc != GW_CALL_UNKNOWN)

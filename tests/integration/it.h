@@ -45,7 +45,8 @@ const char *it_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** A fresh ID unique to this run, e.g. "IT1234-7". */
 const char *it_id(const char *prefix, char *buf, size_t size);
 
-/** GETs (or POSTs when post) an admin path of the sandbox, parsed. */
+/** GETs (post 0), POSTs (1) or DELETEs (2) an admin path of the sandbox;
+ *  the parsed answer, or NULL. */
 json_object *it_admin(const char *path, int post);
 /** The sandbox's latest request sequence number. */
 int64_t it_seq(void);
@@ -85,6 +86,7 @@ extern const test_suite it_suite_input;
 extern const test_suite it_suite_faults;
 extern const test_suite it_suite_notify;
 extern const test_suite it_suite_crash;
+extern const test_suite it_suite_matrix;
 extern const test_suite it_suite_secrets;
 
 #endif

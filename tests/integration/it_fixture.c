@@ -297,7 +297,8 @@ json_object *it_admin(const char *path, int post)
     curl_easy_setopt(g_admin, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(g_admin, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(g_admin, CURLOPT_TIMEOUT, 20L);
-    if (post) {
+    curl_easy_setopt(g_admin, CURLOPT_CUSTOMREQUEST, post == 2 ? "DELETE" : NULL);
+    if (post == 1) {
         curl_easy_setopt(g_admin, CURLOPT_POSTFIELDS, "");
     } else {
         curl_easy_setopt(g_admin, CURLOPT_HTTPGET, 1L);

@@ -98,6 +98,7 @@ static void entry_without_exec_is_finished(void)
 }
 
 typedef struct racer {
+    const char *op;
     const char *request;
     int32_t rc;
     char status[32];
@@ -109,7 +110,7 @@ static void *race(void *arg)
     pmp_result *res = NULL;
     pmp_error err;
 
-    r->rc = it_call("authorize", r->request, &res, &err);
+    r->rc = it_call(r->op ? r->op : "authorize", r->request, &res, &err);
     if (r->rc == PMP_OK)
         snprintf(r->status, sizeof(r->status), "%s", it.api->result_status(res));
     it.api->result_free(res);
@@ -148,12 +149,40 @@ static void concurrent_repeats_place_one_order(void)
     }
 }
 
+static void concurrent_captures_all_succeed(void)
+{
+    char order[40], request[128];
+    racer r[4];
+    pthread_t t[4];
+    int64_t since;
+    int i;
+
+    it_id("D", order, sizeof(order));
+    json_object_put(it_ok("authorize", auth_req(order, 6000), status, sizeof(status)));
+    since = it_seq();
+    snprintf(request, sizeof(request), "{\"order_id\":\"%s\"}", order);
+    for (i = 0; i < 4; i++) {
+        memset(&r[i], 0, sizeof(r[i]));
+        r[i].op = "capture";
+        r[i].request = request;
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, race, &r[i]), 0);
+    }
+    for (i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        /* whoever lost the race finds the order captured: success, not an error */
+        CU_ASSERT_EQUAL(r[i].rc, PMP_OK);
+        CU_ASSERT_STRING_EQUAL(r[i].status, "captured");
+    }
+    CU_ASSERT_TRUE(it_count(since, "PaidSales", order) >= 1);
+}
+
 static const test_case cases[] = {
     {"a buyer with a 5,000,000 line", buyer_with_large_line},
     {"a repeat returns the existing order", repeat_returns_existing},
     {"same order_id, different amount or buyer: conflict", different_amount_is_conflict},
     {"an order entered but not placed is finished", entry_without_exec_is_finished},
     {"concurrent repeats place exactly one order", concurrent_repeats_place_one_order},
+    {"concurrent captures of one order all succeed", concurrent_captures_all_succeed},
     {NULL, NULL},
 };
 
