@@ -51,6 +51,10 @@ static void child_authorize(const char *request, const char *trigger, int after_
     _exit(4);
 }
 
+/* how the child dies: at a log line, after the answer, or killed by the
+ * parent while the gateway holds Exec's answer back */
+#define KILL_BY_PARENT_DURING_EXEC 2
+
 static void crash_then_retry(const char *trigger, int after_answer, const char *expect_gw_before)
 {
     char order[40], request[256];
@@ -64,11 +68,26 @@ static void crash_then_retry(const char *trigger, int after_answer, const char *
              "{\"order_id\":\"%s\",\"buyer_id\":\"%s\",\"amount\":7000,\"tax\":700}", order,
              g_buyer);
     since = it_seq();
+    if (after_answer == KILL_BY_PARENT_DURING_EXEC)
+        json_object_put(
+            it_admin("faults?op=ExecTranPaid&kind=delay_after_commit&delay_ms=5000", 1));
     fflush(NULL);
     pid = fork();
     CU_ASSERT_FATAL(pid >= 0);
     if (pid == 0)
-        child_authorize(request, trigger, after_answer);
+        child_authorize(request, trigger, after_answer == 1);
+    if (after_answer == KILL_BY_PARENT_DURING_EXEC) {
+        int i;
+
+        /* Exec has reached the gateway and is committed; its answer is held */
+        for (i = 0; i < 200 && it_count(since, "ExecTranPaid", order) < 1; i++) {
+            struct timespec ts = {0, 25 * 1000000L};
+
+            nanosleep(&ts, NULL);
+        }
+        kill(pid, SIGKILL);
+        json_object_put(it_admin("faults", 2));
+    }
     waitpid(pid, &st, 0);
     CU_ASSERT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
     /* what the crash left at the gateway */
@@ -132,6 +151,11 @@ static void killed_after_exec_sent_before_answer(void)
     crash_then_retry("idPass ExecTranPaid: HTTP", 0, "AUTH");
 }
 
+static void killed_while_exec_answer_is_held(void)
+{
+    crash_then_retry(NULL, KILL_BY_PARENT_DURING_EXEC, "AUTH");
+}
+
 static void killed_after_answer_before_storing(void)
 {
     crash_then_retry(NULL, 1, "AUTH");
@@ -145,15 +169,17 @@ static void every_time(void)
         crash_then_retry("idPass ExecTranPaid request", 0, "UNPROCESSED");
         crash_then_retry("idPass ExecTranPaid: HTTP", 0, "AUTH");
         crash_then_retry(NULL, 1, "AUTH");
+        crash_then_retry(NULL, KILL_BY_PARENT_DURING_EXEC, "AUTH");
     }
 }
 
 static const test_case cases[] = {
     {"a buyer", buyer},
     {"killed after Entry, before Exec", killed_after_entry_before_exec},
-    {"killed after Exec was sent, before its answer", killed_after_exec_sent_before_answer},
+    {"killed as Exec's answer arrives, before it is read", killed_after_exec_sent_before_answer},
+    {"killed while the gateway holds Exec's answer", killed_while_exec_answer_is_held},
     {"killed after the answer, before the host stored it", killed_after_answer_before_storing},
-    {"every time (5 rounds of all three)", every_time},
+    {"every time (5 rounds of all four)", every_time},
     {NULL, NULL},
 };
 
