@@ -4,8 +4,12 @@
 #include "sbx_clock.h"
 #include "sbx_events.h"
 #include "sbx_faults.h"
+#include "sbx_html.h"
 #include "sbx_log.h"
+#include "sbx_notify.h"
 #include "sbx_paid.h"
+#include "sbx_rules.h"
+#include "sbx_settle.h"
 #include "sbx_store.h"
 
 #include <errno.h>
@@ -15,7 +19,6 @@
 #include <string.h>
 
 #define JSON_TYPE "application/json"
-#define HTML_TYPE "text/html;charset=UTF-8"
 #define PREFIX "/_sandbox/"
 
 /* Upper bound of one clock advance: ten years is plenty for any test and
@@ -24,6 +27,8 @@
 /* No limit by default: a caller reading last_seq from an unlimited query
  * always gets the newest sequence. With ?limit=N it pages instead. */
 #define MAX_LOG_LIMIT 100000
+/* Payments an operator books at once; far above any credit line. */
+#define MAX_PAYMENT 100000000000LL
 
 /* ---- JSON plumbing ---------------------------------------------------------- */
 
@@ -70,6 +75,13 @@ static void put(json_object *o, const char *key, json_object *v, bool *ok)
     }
 }
 
+/* Adds an explicit JSON null. */
+static void put_null(json_object *o, const char *key, bool *ok)
+{
+    if (json_object_object_add(o, key, NULL) != 0)
+        *ok = false;
+}
+
 static json_object *json_time(int64_t t)
 {
     char buf[32];
@@ -77,8 +89,77 @@ static json_object *json_time(int64_t t)
     return json_object_new_string(buf);
 }
 
-static json_object *buyer_json(const sbx_buyer *b)
+/* A virtual time that may not have happened yet (0): null then. */
+static void put_time_or_null(json_object *o, const char *key, int64_t t, bool *ok)
 {
+    if (t == 0)
+        put_null(o, key, ok);
+    else
+        put(o, key, json_time(t), ok);
+}
+
+/* "20261231" -> "2026-12-31" (dates of the settlement are days, not times). */
+static json_object *json_date8(const char *d8)
+{
+    sbx_date d;
+    char buf[16];
+    if (!sbx_date_parse8(d8, &d))
+        return json_object_new_string(d8);
+    sbx_date_iso(d, buf, sizeof buf);
+    return json_object_new_string(buf);
+}
+
+/* Real time in ms since the epoch, shown in JST like everything else. */
+static json_object *json_real_ms(int64_t ms)
+{
+    char buf[40], iso[32];
+    sbx_time_iso(ms / 1000, iso, sizeof iso);
+    (void)snprintf(buf, sizeof buf, "%s.%03d", iso, (int)(ms % 1000));
+    return json_object_new_string(buf);
+}
+
+/* Appends o (consumed) to the array arr; -1 when either failed. */
+static int push(json_object *arr, json_object *o)
+{
+    if (o == NULL || json_object_array_add(arr, o) != 0) {
+        json_object_put(o);
+        return -1;
+    }
+    return 0;
+}
+
+/* Answers {"<key>": arr} (arr consumed); -1 when out of memory. */
+static int answer_list(sbx_response *resp, const char *key, json_object *arr)
+{
+    json_object *o = json_object_new_object();
+    bool ok = o != NULL;
+    if (ok)
+        put(o, key, arr, &ok);
+    else
+        json_object_put(arr);
+    if (!ok) {
+        json_object_put(o);
+        return -1;
+    }
+    json_answer(resp, 200, o);
+    return 0;
+}
+
+static int answer_object(sbx_response *resp, json_object *o)
+{
+    if (o == NULL)
+        return -1;
+    json_answer(resp, 200, o);
+    return 0;
+}
+
+/* ---- records as JSON ---------------------------------------------------------------- */
+
+static json_object *buyer_json(sbx_store *s, const sbx_buyer *b)
+{
+    sbx_buyer_money money;
+    if (sbx_store_buyer_money(s, b->shop_id, b->buyer_id, &money) != 0)
+        return NULL;
     json_object *o = json_object_new_object();
     if (o == NULL)
         return NULL;
@@ -86,6 +167,8 @@ static json_object *buyer_json(const sbx_buyer *b)
     int64_t rest = 0;
     if (strcmp(b->status, "AVAILABLE") == 0 && b->credit_line > b->reserved)
         rest = b->credit_line - b->reserved;
+    char closing[8];
+    sbx_closing_name(b->closing, closing, sizeof closing);
     json_object *data = json_tokener_parse(b->data_json);
     put(o, "shop_id", json_object_new_string(b->shop_id), &ok);
     put(o, "buyer_id", json_object_new_string(b->buyer_id), &ok);
@@ -95,6 +178,15 @@ static json_object *buyer_json(const sbx_buyer *b)
     put(o, "reserved", json_object_new_int64(b->reserved), &ok);
     put(o, "rest_amount", json_object_new_int64(rest), &ok);
     put(o, "order_review", json_object_new_boolean(b->order_review), &ok);
+    put(o, "closing", json_object_new_string(closing), &ok);
+    put(o, "payment", json_object_new_string(b->payment), &ok);
+    put(o, "invoiced_amount", json_object_new_int64(money.invoiced), &ok);
+    put(o, "paid_amount", json_object_new_int64(money.paid), &ok);
+    put(o, "overdue", json_object_new_boolean(money.overdue_count > 0), &ok);
+    put(o, "overdue_invoices", json_object_new_int64(money.overdue_count), &ok);
+    put(o, "overdue_amount", json_object_new_int64(money.overdue_amount), &ok);
+    put(o, "dunning_step", json_object_new_string(money.dunning_step), &ok);
+    put(o, "dunning_suspended", json_object_new_boolean(b->dunning_suspended), &ok);
     put(o, "company_name", json_object_new_string(b->company_name), &ok);
     put(o, "email", json_object_new_string(b->email), &ok);
     put(o, "data", data != NULL ? data : json_object_new_object(), &ok);
@@ -134,13 +226,217 @@ static json_object *txn_json(const sbx_txn *t)
     if (t->has_cancel) {
         put(o, "cancel_amount", json_object_new_int64(t->cancel_amount), &ok);
         put(o, "cancel_tax", json_object_new_int64(t->cancel_tax), &ok);
-    } else if (json_object_object_add(o, "cancel_amount", NULL) != 0 ||
-               json_object_object_add(o, "cancel_tax", NULL) != 0) {
-        ok = false;
+    } else {
+        put_null(o, "cancel_amount", &ok);
+        put_null(o, "cancel_tax", &ok);
     }
     put(o, "fixed_at", json_object_new_string(t->fixed_at), &ok);
+    if (t->invoice_id != 0) {
+        char no[24];
+        sbx_invoice_no(t->invoice_id, no, sizeof no);
+        put(o, "invoice_id", json_object_new_string(no), &ok);
+    } else {
+        put_null(o, "invoice_id", &ok);
+    }
+    put(o, "billed_amount", json_object_new_int64(t->billed_amount), &ok);
+    put(o, "billed_tax", json_object_new_int64(t->billed_tax), &ok);
     put(o, "created_at", json_time(t->created_at), &ok);
     put(o, "updated_at", json_time(t->updated_at), &ok);
+    if (!ok) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static json_object *line_json(const sbx_line *l)
+{
+    json_object *o = json_object_new_object();
+    if (o == NULL)
+        return NULL;
+    bool ok = true;
+    put(o, "order_id", json_object_new_string(l->order_id), &ok);
+    put(o, "buyer_id", json_object_new_string(l->buyer_id), &ok);
+    put(o, "kind", json_object_new_string(l->kind), &ok);
+    put(o, "amount", json_object_new_int64(l->amount), &ok);
+    put(o, "tax", json_object_new_int64(l->tax), &ok);
+    put(o, "total", json_object_new_int64(l->amount + l->tax), &ok);
+    put(o, "date", json_date8(l->date), &ok);
+    if (l->invoice_id != 0) {
+        char no[24];
+        sbx_invoice_no(l->invoice_id, no, sizeof no);
+        put(o, "invoice_id", json_object_new_string(no), &ok);
+    }
+    if (!ok) {
+        json_object_put(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int line_cb(void *ctx, const sbx_line *l)
+{
+    return push(ctx, line_json(l));
+}
+
+static int payment_cb(void *ctx, const sbx_payment *p)
+{
+    json_object *o = json_object_new_object();
+    if (o == NULL)
+        return -1;
+    bool ok = true;
+    put(o, "amount", json_object_new_int64(p->amount), &ok);
+    put(o, "time", json_time(p->at), &ok);
+    put(o, "source", json_object_new_string(p->source), &ok);
+    if (!ok) {
+        json_object_put(o);
+        return -1;
+    }
+    return push(ctx, o);
+}
+
+static json_object *invoice_json(sbx_store *s, const sbx_invoice *inv)
+{
+    json_object *o = json_object_new_object();
+    json_object *lines = json_object_new_array();
+    json_object *payments = json_object_new_array();
+    if (o == NULL || lines == NULL || payments == NULL ||
+        sbx_store_line_foreach(s, inv->id, NULL, NULL, line_cb, lines) != 0 ||
+        sbx_store_payment_foreach(s, inv->id, payment_cb, payments) != 0)
+        goto put_objects;
+    bool ok = true;
+    char no[24], closing[8];
+    sbx_invoice_no(inv->id, no, sizeof no);
+    sbx_closing_name(inv->closing, closing, sizeof closing);
+    put(o, "invoice_id", json_object_new_string(no), &ok);
+    put(o, "shop_id", json_object_new_string(inv->shop_id), &ok);
+    put(o, "buyer_id", json_object_new_string(inv->buyer_id), &ok);
+    put(o, "closing", json_object_new_string(closing), &ok);
+    put(o, "period_start", json_date8(inv->period_start), &ok);
+    put(o, "period_end", json_date8(inv->period_end), &ok);
+    put(o, "issue_date", json_date8(inv->issue_date), &ok);
+    put(o, "due_date", json_date8(inv->due_date), &ok);
+    put(o, "amount", json_object_new_int64(inv->amount), &ok);
+    put(o, "tax", json_object_new_int64(inv->tax), &ok);
+    put(o, "total", json_object_new_int64(inv->total), &ok);
+    put(o, "paid_amount", json_object_new_int64(inv->paid_amount), &ok);
+    put(o, "outstanding", json_object_new_int64(inv->total > inv->paid_amount
+                                                     ? inv->total - inv->paid_amount
+                                                     : 0),
+        &ok);
+    put(o, "state", json_object_new_string(inv->state), &ok);
+    put(o, "overdue", json_object_new_boolean(strcmp(inv->state, "overdue") == 0), &ok);
+    put(o, "dunning_step", json_object_new_string(inv->dunning_step), &ok);
+    if (inv->deposit_id != 0) {
+        char dep[24];
+        sbx_deposit_no(inv->deposit_id, dep, sizeof dep);
+        put(o, "deposit_id", json_object_new_string(dep), &ok);
+    } else {
+        put_null(o, "deposit_id", &ok);
+    }
+    put(o, "closed_at", json_time(inv->created_at), &ok);
+    put_time_or_null(o, "issued_at", inv->issued_at, &ok);
+    put_time_or_null(o, "paid_at", inv->paid_at, &ok);
+    put(o, "lines", lines, &ok);
+    lines = NULL;
+    put(o, "payments", payments, &ok);
+    payments = NULL;
+    if (!ok)
+        goto put_objects;
+    return o;
+put_objects:
+    json_object_put(payments);
+    json_object_put(lines);
+    json_object_put(o);
+    return NULL;
+}
+
+static json_object *deposit_json(sbx_store *s, const sbx_deposit *d)
+{
+    json_object *o = json_object_new_object();
+    json_object *lines = json_object_new_array();
+    if (o == NULL || lines == NULL ||
+        sbx_store_deposit_line_foreach(s, d->id, line_cb, lines) != 0)
+        goto put_objects;
+    bool ok = true;
+    char no[24], closing[8];
+    sbx_deposit_no(d->id, no, sizeof no);
+    sbx_closing_name(d->closing, closing, sizeof closing);
+    put(o, "deposit_id", json_object_new_string(no), &ok);
+    put(o, "shop_id", json_object_new_string(d->shop_id), &ok);
+    put(o, "closing", json_object_new_string(closing), &ok);
+    put(o, "period_start", json_date8(d->period_start), &ok);
+    put(o, "period_end", json_date8(d->period_end), &ok);
+    put(o, "deposit_date", json_date8(d->deposit_date), &ok);
+    put(o, "sales", json_object_new_int64(d->sales), &ok);
+    put(o, "deductions", json_object_new_int64(d->deductions), &ok);
+    put(o, "total", json_object_new_int64(d->total), &ok);
+    put(o, "state", json_object_new_string(d->state), &ok);
+    put_time_or_null(o, "paid_at", d->paid_at, &ok);
+    put(o, "lines", lines, &ok);
+    lines = NULL;
+    if (!ok)
+        goto put_objects;
+    return o;
+put_objects:
+    json_object_put(lines);
+    json_object_put(o);
+    return NULL;
+}
+
+static int attempt_cb(void *ctx, const sbx_notify_attempt *a)
+{
+    json_object *o = json_object_new_object();
+    if (o == NULL)
+        return -1;
+    bool ok = true;
+    put(o, "time", json_real_ms(a->at_ms), &ok);
+    put(o, "http_status", json_object_new_int(a->http_status), &ok);
+    put(o, "answer", json_object_new_string(a->answer), &ok);
+    put(o, "error", json_object_new_string(a->error), &ok);
+    put(o, "duplicate", json_object_new_boolean(a->duplicate), &ok);
+    put(o, "acknowledged", json_object_new_boolean(a->acknowledged), &ok);
+    if (!ok) {
+        json_object_put(o);
+        return -1;
+    }
+    return push(ctx, o);
+}
+
+static json_object *notification_json(sbx_store *s, const sbx_notification *n)
+{
+    json_object *o = json_object_new_object();
+    json_object *log = json_object_new_array();
+    if (o == NULL || log == NULL || sbx_store_attempt_foreach(s, n->id, attempt_cb, log) != 0) {
+        json_object_put(log);
+        json_object_put(o);
+        return NULL;
+    }
+    bool ok = true;
+    put(o, "id", json_object_new_int64(n->id), &ok);
+    put(o, "shop_id", json_object_new_string(n->shop_id), &ok);
+    put(o, "order_id", json_object_new_string(n->order_id), &ok);
+    put(o, "status", json_object_new_string(n->status), &ok);
+    put(o, "job_cd", json_object_new_string(n->job_cd), &ok);
+    put(o, "err_info", json_object_new_string(n->err_info), &ok);
+    put(o, "body", json_object_new_string(n->body), &ok);
+    put(o, "time", json_time(n->created_at), &ok);
+    put(o, "delivery", json_object_new_string(n->state), &ok);
+    put(o, "acknowledged", json_object_new_boolean(strcmp(n->state, "acknowledged") == 0),
+        &ok);
+    put(o, "attempts", json_object_new_int(n->attempts), &ok);
+    put(o, "duplicates", json_object_new_int(n->duplicates), &ok);
+    if (n->last_http_status < 0)
+        put_null(o, "last_http_status", &ok);
+    else
+        put(o, "last_http_status", json_object_new_int(n->last_http_status), &ok);
+    put(o, "last_answer", json_object_new_string(n->last_answer), &ok);
+    put(o, "last_error", json_object_new_string(n->last_error), &ok);
+    if (strcmp(n->state, "pending") == 0)
+        put(o, "next_attempt", json_real_ms(n->next_attempt_ms), &ok);
+    else
+        put_null(o, "next_attempt", &ok);
+    put(o, "attempt_log", log, &ok);
     if (!ok) {
         json_object_put(o);
         return NULL;
@@ -170,22 +466,15 @@ static bool query_int(const sbx_request *req, const char *name, long long max, l
     return true;
 }
 
+static const char *query_or_null(const sbx_request *req, const char *name)
+{
+    const char *v = sbx_request_query(req, name);
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 /* ---- handlers (store lock held, transaction open) --------------------------------
  * Each returns 0 when it produced an answer to commit, -1 on an internal
  * error (rolled back, 500). */
-
-static int h_requests(sbx_app *app, const sbx_request *req, sbx_response *resp);
-static int h_transaction(sbx_app *app, const sbx_request *req, const char *id,
-                         sbx_response *resp);
-static int h_buyer(sbx_app *app, const sbx_request *req, const char *id,
-                   sbx_response *resp);
-static int h_buyer_status(sbx_app *app, const sbx_request *req, const char *id,
-                          sbx_response *resp);
-static int h_clock(sbx_app *app, sbx_response *resp);
-static int h_advance(sbx_app *app, const sbx_request *req, sbx_response *resp);
-static int h_events(sbx_app *app, sbx_response *resp);
-static int h_list(sbx_app *app, bool buyers, sbx_response *resp);
-static int h_html(sbx_app *app, sbx_response *resp);
 
 typedef struct log_ctx {
     json_object *arr;
@@ -264,28 +553,33 @@ static int h_transaction(sbx_app *app, const sbx_request *req, const char *id,
     }
     json_object *o = txn_json(&t);
     sbx_txn_clear(&t);
-    if (o == NULL)
-        return -1;
-    json_answer(resp, 200, o);
-    return 0;
+    return answer_object(resp, o);
+}
+
+/* Loads the buyer of the path; 1 loaded, 0 answered 404, -1 error. */
+static int load_buyer(sbx_app *app, const sbx_request *req, const char *id, sbx_buyer *b,
+                      sbx_response *resp)
+{
+    int rc = sbx_store_buyer_get(app->store, sbx_request_query(req, "shop_id"), id, b);
+    if (rc == 0)
+        json_error(resp, 404, "no such buyer");
+    return rc;
+}
+
+static int answer_buyer(sbx_app *app, sbx_buyer *b, sbx_response *resp)
+{
+    json_object *o = buyer_json(app->store, b);
+    sbx_buyer_clear(b);
+    return answer_object(resp, o);
 }
 
 static int h_buyer(sbx_app *app, const sbx_request *req, const char *id, sbx_response *resp)
 {
     sbx_buyer b;
-    int rc = sbx_store_buyer_get(app->store, sbx_request_query(req, "shop_id"), id, &b);
-    if (rc < 0)
-        return -1;
-    if (rc == 0) {
-        json_error(resp, 404, "no such buyer");
-        return 0;
-    }
-    json_object *o = buyer_json(&b);
-    sbx_buyer_clear(&b);
-    if (o == NULL)
-        return -1;
-    json_answer(resp, 200, o);
-    return 0;
+    int rc = load_buyer(app, req, id, &b, resp);
+    if (rc <= 0)
+        return rc;
+    return answer_buyer(app, &b, resp);
 }
 
 /* Operator action: set a buyer's status (e.g. SUSPENDED), as Paid's staff
@@ -304,23 +598,62 @@ static int h_buyer_status(sbx_app *app, const sbx_request *req, const char *id,
         return 0;
     }
     sbx_buyer b;
-    int rc = sbx_store_buyer_get(app->store, sbx_request_query(req, "shop_id"), id, &b);
-    if (rc < 0)
+    int rc = load_buyer(app, req, id, &b, resp);
+    if (rc <= 0)
+        return rc;
+    (void)snprintf(b.status, sizeof b.status, "%s", value);
+    /* The operator's word replaces whatever dunning decided. */
+    b.dunning_suspended = false;
+    b.updated_at = sbx_store_now(app->store);
+    if (sbx_store_buyer_save(app->store, &b) != 0) {
+        sbx_buyer_clear(&b);
         return -1;
-    if (rc == 0) {
-        json_error(resp, 404, "no such buyer");
+    }
+    return answer_buyer(app, &b, resp);
+}
+
+static int h_buyer_closing(sbx_app *app, const sbx_request *req, const char *id,
+                           sbx_response *resp)
+{
+    int closing;
+    if (!sbx_closing_parse(sbx_request_query(req, "day"), &closing)) {
+        json_error(resp, 400, "day must be end or 1-28 (the service offers end and 20)");
         return 0;
     }
-    (void)snprintf(b.status, sizeof b.status, "%s", value);
-    b.updated_at = sbx_store_now(app->store);
-    json_object *o = NULL;
-    if (sbx_store_buyer_save(app->store, &b) == 0)
-        o = buyer_json(&b);
-    sbx_buyer_clear(&b);
-    if (o == NULL)
+    sbx_buyer b;
+    int rc = load_buyer(app, req, id, &b, resp);
+    if (rc <= 0)
+        return rc;
+    int64_t now = sbx_store_now(app->store);
+    b.updated_at = now;
+    if (sbx_settle_set_closing(app, &b, closing, now) != 0 ||
+        sbx_store_buyer_save(app->store, &b) != 0) {
+        sbx_buyer_clear(&b);
         return -1;
-    json_answer(resp, 200, o);
-    return 0;
+    }
+    return answer_buyer(app, &b, resp);
+}
+
+static int h_buyer_payment(sbx_app *app, const sbx_request *req, const char *id,
+                           sbx_response *resp)
+{
+    char payment[24];
+    if (!sbx_payment_parse(app->rules, sbx_request_query(req, "mode"), payment,
+                           sizeof payment)) {
+        json_error(resp, 400, "mode must be pay_ontime, paylate<N>, paypartial or paynever");
+        return 0;
+    }
+    sbx_buyer b;
+    int rc = load_buyer(app, req, id, &b, resp);
+    if (rc <= 0)
+        return rc;
+    (void)snprintf(b.payment, sizeof b.payment, "%s", payment);
+    b.updated_at = sbx_store_now(app->store);
+    if (sbx_store_buyer_save(app->store, &b) != 0) {
+        sbx_buyer_clear(&b);
+        return -1;
+    }
+    return answer_buyer(app, &b, resp);
 }
 
 static int h_clock(sbx_app *app, sbx_response *resp)
@@ -339,20 +672,10 @@ static int h_clock(sbx_app *app, sbx_response *resp)
     return 0;
 }
 
-static int h_advance(sbx_app *app, const sbx_request *req, sbx_response *resp)
+/* Moves the clock delta seconds ahead and runs every event that fell due,
+ * each at its own time, in time order. */
+static int advance_clock(sbx_app *app, long long delta, sbx_response *resp)
 {
-    long long days, hours, minutes, seconds;
-    if (!query_int(req, "days", 3650, 0, &days) || !query_int(req, "hours", 87600, 0, &hours) ||
-        !query_int(req, "minutes", 5256000, 0, &minutes) ||
-        !query_int(req, "seconds", MAX_ADVANCE_S, 0, &seconds)) {
-        json_error(resp, 400, "days, hours, minutes, seconds must be non-negative integers");
-        return 0;
-    }
-    long long delta = days * SBX_DAY_S + hours * 3600 + minutes * 60 + seconds;
-    if (delta > MAX_ADVANCE_S) {
-        json_error(resp, 400, "at most 3650 days at once");
-        return 0;
-    }
     sbx_store *s = app->store;
     int64_t before = sbx_store_now(s);
     json_object *events = json_object_new_array();
@@ -362,7 +685,7 @@ static int h_advance(sbx_app *app, const sbx_request *req, sbx_response *resp)
     if (sbx_store_set_clock_offset(s, sbx_store_clock_offset(s) + delta) != 0)
         goto put_objects;
     int64_t now = before + delta;
-    if (sbx_events_run_due(s, now, events) < 0)
+    if (sbx_events_run_due(app, now, events) < 0)
         goto put_objects;
     bool ok = true;
     put(o, "previous", json_time(before), &ok);
@@ -380,9 +703,46 @@ put_objects:
     return -1;
 }
 
+static int h_advance(sbx_app *app, const sbx_request *req, sbx_response *resp)
+{
+    long long days, hours, minutes, seconds;
+    if (!query_int(req, "days", 3650, 0, &days) || !query_int(req, "hours", 87600, 0, &hours) ||
+        !query_int(req, "minutes", 5256000, 0, &minutes) ||
+        !query_int(req, "seconds", MAX_ADVANCE_S, 0, &seconds)) {
+        json_error(resp, 400, "days, hours, minutes, seconds must be non-negative integers");
+        return 0;
+    }
+    long long delta = days * SBX_DAY_S + hours * 3600 + minutes * 60 + seconds;
+    if (delta > MAX_ADVANCE_S) {
+        json_error(resp, 400, "at most 3650 days at once");
+        return 0;
+    }
+    return advance_clock(app, delta, resp);
+}
+
+static int h_clock_set(sbx_app *app, const sbx_request *req, sbx_response *resp)
+{
+    const char *to = sbx_request_query(req, "to");
+    int64_t target;
+    if (to == NULL || !sbx_time_parse_iso(to, &target)) {
+        json_error(resp, 400, "to must be a JST time like 2027-01-31T00:00:00");
+        return 0;
+    }
+    int64_t now = sbx_store_now(app->store);
+    if (target < now) {
+        /* Events already run cannot be undone: the clock only moves on. */
+        json_error(resp, 409, "the clock only moves forward");
+        return 0;
+    }
+    if (target - now > MAX_ADVANCE_S) {
+        json_error(resp, 400, "at most 3650 days at once");
+        return 0;
+    }
+    return advance_clock(app, target - now, resp);
+}
+
 static int event_cb(void *ctx, const sbx_event *e, int64_t done_at, const char *result)
 {
-    json_object *arr = ctx;
     json_object *o = json_object_new_object();
     if (o == NULL)
         return -1;
@@ -392,195 +752,220 @@ static int event_cb(void *ctx, const sbx_event *e, int64_t done_at, const char *
     put(o, "kind", json_object_new_string(e->kind), &ok);
     put(o, "shop_id", json_object_new_string(e->shop_id), &ok);
     put(o, "ref", json_object_new_string(e->ref), &ok);
+    put(o, "payload", json_object_new_string(e->payload), &ok);
     put(o, "done", json_object_new_boolean(done_at >= 0), &ok);
     put(o, "result", json_object_new_string(result), &ok);
-    if (!ok || json_object_array_add(arr, o) != 0) {
+    if (!ok) {
         json_object_put(o);
         return -1;
     }
-    return 0;
+    return push(ctx, o);
 }
 
 static int h_events(sbx_app *app, sbx_response *resp)
 {
     json_object *arr = json_object_new_array();
-    json_object *o = json_object_new_object();
-    if (arr == NULL || o == NULL || sbx_store_event_foreach(app->store, event_cb, arr) != 0) {
+    if (arr == NULL || sbx_store_event_foreach(app->store, event_cb, arr) != 0) {
         json_object_put(arr);
-        json_object_put(o);
         return -1;
     }
-    bool ok = true;
-    put(o, "events", arr, &ok);
-    if (!ok) {
-        json_object_put(o);
-        return -1;
-    }
-    json_answer(resp, 200, o);
-    return 0;
+    return answer_list(resp, "events", arr);
 }
+
+typedef struct list_ctx {
+    sbx_store *store;
+    json_object *arr;
+} list_ctx;
 
 static int buyer_list_cb(void *ctx, const sbx_buyer *b)
 {
-    json_object *o = buyer_json(b);
-    if (o == NULL || json_object_array_add(ctx, o) != 0) {
-        json_object_put(o);
-        return -1;
-    }
-    return 0;
+    list_ctx *lc = ctx;
+    return push(lc->arr, buyer_json(lc->store, b));
 }
 
 static int txn_list_cb(void *ctx, const sbx_txn *t)
 {
-    json_object *o = txn_json(t);
-    if (o == NULL || json_object_array_add(ctx, o) != 0) {
-        json_object_put(o);
-        return -1;
-    }
-    return 0;
+    list_ctx *lc = ctx;
+    return push(lc->arr, txn_json(t));
 }
 
-static int h_list(sbx_app *app, bool buyers, sbx_response *resp)
+static int invoice_list_cb(void *ctx, const sbx_invoice *inv)
 {
-    json_object *arr = json_object_new_array();
-    json_object *o = json_object_new_object();
-    int rc = -1;
-    if (arr != NULL && o != NULL)
-        rc = buyers ? sbx_store_buyer_foreach(app->store, buyer_list_cb, arr)
-                    : sbx_store_txn_foreach(app->store, txn_list_cb, arr);
+    list_ctx *lc = ctx;
+    return push(lc->arr, invoice_json(lc->store, inv));
+}
+
+static int deposit_list_cb(void *ctx, const sbx_deposit *d)
+{
+    list_ctx *lc = ctx;
+    return push(lc->arr, deposit_json(lc->store, d));
+}
+
+static int notification_list_cb(void *ctx, const sbx_notification *n)
+{
+    list_ctx *lc = ctx;
+    return push(lc->arr, notification_json(lc->store, n));
+}
+
+enum list_kind { L_BUYERS, L_TRANSACTIONS, L_INVOICES, L_DEPOSITS, L_NOTIFICATIONS };
+
+static int h_list(sbx_app *app, const sbx_request *req, enum list_kind kind,
+                  sbx_response *resp)
+{
+    static const char *const keys[] = {"buyers", "transactions", "invoices", "deposits",
+                                       "notifications"};
+    list_ctx lc = {app->store, json_object_new_array()};
+    if (lc.arr == NULL)
+        return -1;
+    const char *shop = query_or_null(req, "shop_id");
+    int rc;
+    switch (kind) {
+    case L_BUYERS:
+        rc = sbx_store_buyer_foreach(app->store, buyer_list_cb, &lc);
+        break;
+    case L_TRANSACTIONS:
+        rc = sbx_store_txn_foreach(app->store, txn_list_cb, &lc);
+        break;
+    case L_INVOICES:
+        rc = sbx_store_invoice_foreach(app->store, shop, query_or_null(req, "buyer_id"),
+                                       invoice_list_cb, &lc);
+        break;
+    case L_DEPOSITS:
+        rc = sbx_store_deposit_foreach(app->store, shop, deposit_list_cb, &lc);
+        break;
+    case L_NOTIFICATIONS:
+    default:
+        rc = sbx_store_notification_foreach(app->store, query_or_null(req, "order_id"),
+                                            notification_list_cb, &lc);
+        break;
+    }
     if (rc != 0) {
-        json_object_put(arr);
-        json_object_put(o);
+        json_object_put(lc.arr);
         return -1;
     }
-    bool ok = true;
-    put(o, buyers ? "buyers" : "transactions", arr, &ok);
-    if (!ok) {
-        json_object_put(o);
+    return answer_list(resp, keys[kind], lc.arr);
+}
+
+static int h_invoice(sbx_app *app, const char *no, sbx_response *resp)
+{
+    int64_t id;
+    sbx_invoice inv;
+    int rc = sbx_invoice_no_parse(no, &id) ? sbx_store_invoice_get(app->store, id, &inv) : 0;
+    if (rc < 0)
         return -1;
+    if (rc == 0) {
+        json_error(resp, 404, "no such invoice");
+        return 0;
     }
-    json_answer(resp, 200, o);
-    return 0;
+    return answer_object(resp, invoice_json(app->store, &inv));
 }
 
-/* ---- HTML management page ------------------------------------------------------ */
-
-static void html_text(sbx_buf *b, const char *s)
+/* Operator action: a payment received outside the buyer's test value, e.g.
+ * a paynever buyer finally paying. */
+static int h_invoice_pay(sbx_app *app, const sbx_request *req, const char *no,
+                         sbx_response *resp)
 {
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '<': (void)sbx_buf_puts(b, "&lt;"); break;
-        case '>': (void)sbx_buf_puts(b, "&gt;"); break;
-        case '&': (void)sbx_buf_puts(b, "&amp;"); break;
-        case '"': (void)sbx_buf_puts(b, "&quot;"); break;
-        case '\'': (void)sbx_buf_puts(b, "&#39;"); break;
-        default: (void)sbx_buf_putc(b, *s); break;
-        }
+    int64_t id;
+    sbx_invoice inv;
+    int rc = sbx_invoice_no_parse(no, &id) ? sbx_store_invoice_get(app->store, id, &inv) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        json_error(resp, 404, "no such invoice");
+        return 0;
     }
+    long long amount;
+    int64_t outstanding = inv.total - inv.paid_amount;
+    if (!query_int(req, "amount", MAX_PAYMENT, outstanding, &amount) || amount == 0) {
+        json_error(resp, 400, "amount must be a positive integer");
+        return 0;
+    }
+    int64_t paid = 0;
+    if (sbx_settle_pay(app, inv.id, amount, "operator", sbx_store_now(app->store), &paid) != 0)
+        return -1;
+    if (paid == 0) {
+        json_error(resp, 409, "the invoice is not open for payment");
+        return 0;
+    }
+    if (sbx_store_invoice_get(app->store, inv.id, &inv) <= 0)
+        return -1;
+    return answer_object(resp, invoice_json(app->store, &inv));
 }
 
-static void html_cell(sbx_buf *b, const char *s)
+static int h_deposit(sbx_app *app, const char *no, sbx_response *resp)
 {
-    (void)sbx_buf_puts(b, "<td>");
-    html_text(b, s);
-    (void)sbx_buf_puts(b, "</td>");
+    int64_t id;
+    sbx_deposit d;
+    int rc = sbx_deposit_no_parse(no, &id) ? sbx_store_deposit_get(app->store, id, &d) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        json_error(resp, 404, "no such deposit statement");
+        return 0;
+    }
+    return answer_object(resp, deposit_json(app->store, &d));
 }
 
-static void html_num(sbx_buf *b, int64_t v)
+static bool parse_id(const char *s, int64_t *id)
 {
-    (void)sbx_buf_printf(b, "<td class=n>%lld</td>", (long long)v);
+    size_t n = strlen(s);
+    if (n == 0 || n > 15 || strspn(s, "0123456789") != n)
+        return false;
+    *id = strtoll(s, NULL, 10);
+    return true;
 }
 
-static void html_time(sbx_buf *b, int64_t t)
+static int answer_notification(sbx_app *app, int64_t id, sbx_response *resp)
 {
-    char buf[32];
-    sbx_time_iso(t, buf, sizeof buf);
-    html_cell(b, buf);
+    sbx_notification n;
+    int rc = sbx_store_notification_get(app->store, id, &n);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        json_error(resp, 404, "no such notification");
+        return 0;
+    }
+    json_object *o = notification_json(app->store, &n);
+    sbx_notification_clear(&n);
+    return answer_object(resp, o);
 }
 
-static int html_buyer_cb(void *ctx, const sbx_buyer *bu)
+static int h_notification(sbx_app *app, const char *ids, sbx_response *resp)
 {
-    sbx_buf *b = ctx;
-    (void)sbx_buf_puts(b, "<tr>");
-    html_cell(b, bu->shop_id);
-    html_cell(b, bu->buyer_id);
-    html_cell(b, bu->paid_id);
-    html_cell(b, bu->company_name);
-    html_cell(b, bu->email);
-    html_cell(b, bu->status);
-    html_num(b, bu->credit_line);
-    html_num(b, bu->reserved);
-    html_cell(b, bu->order_review ? "yes" : "");
-    html_time(b, bu->updated_at);
-    (void)sbx_buf_puts(b, "</tr>\n");
-    return sbx_buf_ok(b) ? 0 : -1;
+    int64_t id;
+    if (!parse_id(ids, &id)) {
+        json_error(resp, 404, "no such notification");
+        return 0;
+    }
+    return answer_notification(app, id, resp);
 }
 
-/* AccessPass is deliberately not shown on the page. */
-static int html_txn_cb(void *ctx, const sbx_txn *t)
+static int h_notification_resend(sbx_app *app, const char *ids, sbx_response *resp)
 {
-    sbx_buf *b = ctx;
-    (void)sbx_buf_puts(b, "<tr>");
-    html_cell(b, t->shop_id);
-    html_cell(b, t->order_id);
-    html_cell(b, t->status);
-    html_cell(b, t->job_cd);
-    html_num(b, t->amount);
-    html_num(b, t->tax);
-    html_cell(b, t->buyer_id);
-    html_cell(b, t->paid_code);
-    html_cell(b, t->contents);
-    if (t->has_cancel)
-        html_num(b, t->cancel_amount + t->cancel_tax);
-    else
-        html_cell(b, "");
-    html_cell(b, t->access_id);
-    html_time(b, t->updated_at);
-    (void)sbx_buf_puts(b, "</tr>\n");
-    return sbx_buf_ok(b) ? 0 : -1;
+    int64_t id;
+    int rc = parse_id(ids, &id) ? sbx_store_notification_add_duplicate(app->store, id) : 0;
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        json_error(resp, 404, "no such notification");
+        return 0;
+    }
+    if (!app->notify_enabled) {
+        json_error(resp, 409, "no --notify-url: nothing is sent");
+        return 0;
+    }
+    return answer_notification(app, id, resp);
 }
 
-static int h_html(sbx_app *app, sbx_response *resp)
+static int h_notification_test(sbx_app *app, const sbx_request *req, sbx_response *resp)
 {
-    sbx_buf b;
-    sbx_buf_init(&b);
-    char now[32];
-    sbx_time_iso(sbx_store_now(app->store), now, sizeof now);
-    (void)sbx_buf_puts(&b,
-        "<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
-        "<title>paid-sandbox</title><style>"
-        "body{font-family:sans-serif;margin:1.5em}table{border-collapse:collapse;margin-bottom:2em}"
-        "td,th{border:1px solid #bbb;padding:.2em .5em;font-size:90%}th{background:#eee}"
-        "td.n{text-align:right}</style></head><body>\n"
-        "<h1>paid-sandbox</h1>\n<p>Virtual time (JST): <b>");
-    html_text(&b, now);
-    (void)sbx_buf_puts(&b, "</b>. Gateway: <code>");
-    html_text(&b, app->base_url != NULL ? app->base_url : "");
-    (void)sbx_buf_puts(&b, "/payment/</code>. JSON: <a href=\"/_sandbox/buyers\">buyers</a>, "
-                           "<a href=\"/_sandbox/transactions\">transactions</a>, "
-                           "<a href=\"/_sandbox/events\">events</a>, "
-                           "<a href=\"/_sandbox/requests\">requests</a>.</p>\n"
-                           "<h2>Buyers</h2>\n<table><tr><th>Shop</th><th>PaidBuyerID</th>"
-                           "<th>PaidID</th><th>Company</th><th>Email</th><th>Status</th>"
-                           "<th>Credit line</th><th>Reserved</th><th>Order review</th>"
-                           "<th>Updated</th></tr>\n");
-    if (sbx_store_buyer_foreach(app->store, html_buyer_cb, &b) != 0)
-        goto free_page;
-    (void)sbx_buf_puts(&b, "</table>\n<h2>Orders</h2>\n<table><tr><th>Shop</th>"
-                           "<th>OrderID</th><th>Status</th><th>JobCd</th><th>Amount</th>"
-                           "<th>Tax</th><th>PaidBuyerID</th><th>PaidCode</th>"
-                           "<th>Contents</th><th>Cancelled</th><th>AccessID</th>"
-                           "<th>Updated</th></tr>\n");
-    if (sbx_store_txn_foreach(app->store, html_txn_cb, &b) != 0)
-        goto free_page;
-    (void)sbx_buf_puts(&b, "</table>\n</body></html>\n");
-    resp->status = 200;
-    resp->content_type = HTML_TYPE;
-    resp->body = sbx_buf_steal(&b, &resp->len);
-    return resp->body != NULL ? 0 : -1;
-free_page:
-    sbx_buf_free(&b);
-    return -1;
+    const char *shop = query_or_null(req, "shop_id");
+    if (shop == NULL)
+        shop = app->nshops > 0 ? app->shops[0].id : "";
+    int64_t id = 0;
+    if (sbx_notify_queue_test(app, shop, sbx_store_now(app->store), &id) != 0)
+        return -1;
+    return answer_notification(app, id, resp);
 }
 
 /* ---- fault injection (in memory, no store lock) --------------------------------------- */
@@ -661,21 +1046,164 @@ bool sbx_admin_owns(const char *path)
     return strcmp(path, "/") == 0 || strncmp(path, PREFIX, strlen(PREFIX)) == 0;
 }
 
-/* "buyers/ID" -> "ID" when rest starts with prefix and the remainder is a
- * single non-empty segment. */
-static const char *segment_after(const char *rest, const char *prefix)
+/* The path below /_sandbox/ cut into at most three segments; false when
+ * there are more, or an empty one. */
+typedef struct route {
+    char seg[3][96];
+    size_t n;
+} route;
+
+static bool split_route(const char *rest, route *r)
 {
-    size_t n = strlen(prefix);
-    if (strncmp(rest, prefix, n) != 0 || rest[n] == '\0' || strchr(rest + n, '/') != NULL)
-        return NULL;
-    return rest + n;
+    memset(r, 0, sizeof *r);
+    if (*rest == '\0')
+        return true;
+    for (;;) {
+        size_t len = strcspn(rest, "/");
+        if (len == 0 || len >= sizeof r->seg[0] || r->n == 3)
+            return false;
+        memcpy(r->seg[r->n], rest, len);
+        r->seg[r->n][len] = '\0';
+        r->n++;
+        if (rest[len] == '\0')
+            return true;
+        rest += len + 1;
+    }
+}
+
+static bool seg_is(const route *r, size_t i, const char *s)
+{
+    return i < r->n && strcmp(r->seg[i], s) == 0;
+}
+
+typedef enum { M_NONE, M_GET, M_POST } want_method;
+
+/* What a handler needs; bundled so dispatch() stays readable. */
+typedef struct handler_args {
+    sbx_app *app;
+    const sbx_request *req;
+    const route *r;
+    sbx_response *resp;
+} handler_args;
+
+/* Dispatches a routed request; sets *method_needed when the path matched
+ * but the method did not. Returns the handler's result. */
+static int dispatch(const handler_args *a, want_method *method_needed, bool *matched)
+{
+    const route *r = a->r;
+    sbx_app *app = a->app;
+    const sbx_request *req = a->req;
+    sbx_response *resp = a->resp;
+    bool get = is(req, "GET"), post = is(req, "POST");
+    *matched = true;
+
+#define WANT(m)                        \
+    do {                               \
+        if (!(m == M_GET ? get : post)) { \
+            *method_needed = m;        \
+            return 0;                  \
+        }                              \
+    } while (0)
+
+    if (r->n == 0) {
+        WANT(M_GET);
+        return sbx_html_page(app, resp);
+    }
+    const char *top = r->seg[0];
+    if (r->n == 1) {
+        if (strcmp(top, "requests") == 0) {
+            WANT(M_GET);
+            return h_requests(app, req, resp);
+        }
+        if (strcmp(top, "clock") == 0) {
+            WANT(M_GET);
+            return h_clock(app, resp);
+        }
+        if (strcmp(top, "events") == 0) {
+            WANT(M_GET);
+            return h_events(app, resp);
+        }
+        static const struct {
+            const char *name;
+            enum list_kind kind;
+        } lists[] = {{"buyers", L_BUYERS},
+                     {"transactions", L_TRANSACTIONS},
+                     {"invoices", L_INVOICES},
+                     {"deposits", L_DEPOSITS},
+                     {"notifications", L_NOTIFICATIONS}};
+        for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+            if (strcmp(top, lists[i].name) == 0) {
+                WANT(M_GET);
+                return h_list(app, req, lists[i].kind, resp);
+            }
+        }
+    } else if (r->n == 2) {
+        const char *id = r->seg[1];
+        if (strcmp(top, "clock") == 0 && strcmp(id, "advance") == 0) {
+            WANT(M_POST);
+            return h_advance(app, req, resp);
+        }
+        if (strcmp(top, "clock") == 0 && strcmp(id, "set") == 0) {
+            WANT(M_POST);
+            return h_clock_set(app, req, resp);
+        }
+        if (strcmp(top, "transactions") == 0) {
+            WANT(M_GET);
+            return h_transaction(app, req, id, resp);
+        }
+        if (strcmp(top, "buyers") == 0) {
+            WANT(M_GET);
+            return h_buyer(app, req, id, resp);
+        }
+        if (strcmp(top, "invoices") == 0) {
+            WANT(M_GET);
+            return h_invoice(app, id, resp);
+        }
+        if (strcmp(top, "deposits") == 0) {
+            WANT(M_GET);
+            return h_deposit(app, id, resp);
+        }
+        if (strcmp(top, "notifications") == 0 && strcmp(id, "test") == 0) {
+            WANT(M_POST);
+            return h_notification_test(app, req, resp);
+        }
+        if (strcmp(top, "notifications") == 0) {
+            WANT(M_GET);
+            return h_notification(app, id, resp);
+        }
+    } else {
+        const char *id = r->seg[1];
+        if (strcmp(top, "buyers") == 0 && seg_is(r, 2, "status")) {
+            WANT(M_POST);
+            return h_buyer_status(app, req, id, resp);
+        }
+        if (strcmp(top, "buyers") == 0 && seg_is(r, 2, "closing")) {
+            WANT(M_POST);
+            return h_buyer_closing(app, req, id, resp);
+        }
+        if (strcmp(top, "buyers") == 0 && seg_is(r, 2, "payment")) {
+            WANT(M_POST);
+            return h_buyer_payment(app, req, id, resp);
+        }
+        if (strcmp(top, "invoices") == 0 && seg_is(r, 2, "pay")) {
+            WANT(M_POST);
+            return h_invoice_pay(app, req, id, resp);
+        }
+        if (strcmp(top, "notifications") == 0 && seg_is(r, 2, "resend")) {
+            WANT(M_POST);
+            return h_notification_resend(app, id, resp);
+        }
+    }
+#undef WANT
+    *matched = false;
+    return 0;
 }
 
 void sbx_admin_handle(sbx_app *app, const sbx_request *req, sbx_response *resp)
 {
     const char *rest = strcmp(req->path, "/") == 0 ? "" : req->path + strlen(PREFIX);
 
-    /* Reset and health need no transaction. */
+    /* Health, faults and reset need no transaction. */
     if (strcmp(rest, "health") == 0) {
         if (is(req, "GET"))
             (void)sbx_response_set(resp, 200, JSON_TYPE, "{\"ok\":true}\n");
@@ -704,67 +1232,31 @@ void sbx_admin_handle(sbx_app *app, const sbx_request *req, sbx_response *resp)
             json_error(resp, 500, "reset failed");
         return;
     }
+    route r;
+    if (!split_route(rest, &r)) {
+        json_error(resp, 404, "not found");
+        return;
+    }
 
     /* Everything else reads or changes state at the current virtual time,
      * so due events run first, all inside one transaction. */
     sbx_store *s = app->store;
     sbx_store_lock(s);
-    if (sbx_store_begin(s) != 0 || sbx_events_run_due(s, sbx_store_now(s), NULL) < 0) {
+    if (sbx_store_begin(s) != 0 || sbx_events_run_due(app, sbx_store_now(s), NULL) < 0) {
         sbx_store_rollback(s);
         sbx_store_unlock(s);
         json_error(resp, 500, "database error");
         return;
     }
-    int rc = 0;
-    const char *id;
-    bool post_only = false, get_only = false;
-    if (strcmp(rest, "") == 0) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_html(app, resp);
-    } else if (strcmp(rest, "requests") == 0) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_requests(app, req, resp);
-    } else if (strcmp(rest, "clock") == 0) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_clock(app, resp);
-    } else if (strcmp(rest, "clock/advance") == 0) {
-        post_only = !is(req, "POST");
-        if (!post_only)
-            rc = h_advance(app, req, resp);
-    } else if (strcmp(rest, "events") == 0) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_events(app, resp);
-    } else if (strcmp(rest, "buyers") == 0 || strcmp(rest, "transactions") == 0) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_list(app, rest[0] == 'b', resp);
-    } else if ((id = segment_after(rest, "transactions/")) != NULL) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_transaction(app, req, id, resp);
-    } else if (strncmp(rest, "buyers/", 7) == 0 && strlen(rest) > 14 &&
-               strcmp(rest + strlen(rest) - 7, "/status") == 0) {
-        char buyer[64];
-        int w = snprintf(buyer, sizeof buyer, "%.*s", (int)(strlen(rest) - 14), rest + 7);
-        post_only = !is(req, "POST");
-        if (w < 0 || (size_t)w >= sizeof buyer || strchr(buyer, '/') != NULL)
-            json_error(resp, 404, "not found");
-        else if (!post_only)
-            rc = h_buyer_status(app, req, buyer, resp);
-    } else if ((id = segment_after(rest, "buyers/")) != NULL) {
-        get_only = !is(req, "GET");
-        if (!get_only)
-            rc = h_buyer(app, req, id, resp);
-    } else {
+    want_method needed = M_NONE;
+    bool matched = false;
+    handler_args args = {app, req, &r, resp};
+    int rc = dispatch(&args, &needed, &matched);
+    if (!matched)
         json_error(resp, 404, "not found");
-    }
-    if (get_only)
+    else if (needed == M_GET)
         json_error(resp, 405, "use GET");
-    else if (post_only)
+    else if (needed == M_POST)
         json_error(resp, 405, "use POST");
 
     if (rc != 0 || sbx_store_commit(s) != 0) {
@@ -774,4 +1266,7 @@ void sbx_admin_handle(sbx_app *app, const sbx_request *req, sbx_response *resp)
         json_error(resp, 500, "internal error");
     }
     sbx_store_unlock(s);
+    /* Events run here (clock moves, order reviews) may have queued
+     * notifications, and an admin call may have asked for a resend. */
+    sbx_notifier_kick(app->notifier);
 }

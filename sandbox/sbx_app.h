@@ -6,6 +6,7 @@
 #include "sbx_faults.h"
 #include "sbx_store.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef struct sbx_app {
@@ -14,6 +15,9 @@ typedef struct sbx_app {
     size_t nshops;
     const char *base_url;    /* "https://127.0.0.1:PORT", for the HTML page */
     sbx_faults *faults;      /* owned by main; armed through /_sandbox/faults */
+    const sbx_rules *rules;  /* settlement rules, points into the config */
+    struct sbx_notifier *notifier;  /* owned by main; NULL without --notify-url */
+    bool notify_enabled;     /* queued notifications are sent (else kept as "unsent") */
 } sbx_app;
 
 #endif

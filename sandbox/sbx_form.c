@@ -102,6 +102,39 @@ char *sbx_utf8_to_sjis(const char *in, size_t len, size_t *out_len)
     return convert(WIRE_CHARSET, "UTF-8", in, len, out_len);
 }
 
+static bool pct_append(sbx_buf *b, const char *bytes, size_t n)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)bytes[i];
+        bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
+        if (keep) {
+            (void)sbx_buf_putc(b, (char)c);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 0x0f]};
+            (void)sbx_buf_append(b, esc, sizeof esc);
+        }
+    }
+    return sbx_buf_ok(b);
+}
+
+bool sbx_form_put_pair(sbx_buf *b, const char *key, const char *utf8_value)
+{
+    const char *v = utf8_value != NULL ? utf8_value : "";
+    size_t n = 0;
+    char *sjis = sbx_utf8_to_sjis(v, strlen(v), &n);
+    if (sjis == NULL)
+        return false;
+    if (b->len > 0)
+        (void)sbx_buf_putc(b, '&');
+    bool ok = pct_append(b, key, strlen(key));
+    (void)sbx_buf_putc(b, '=');
+    ok = pct_append(b, sjis, n) && ok;
+    free(sjis);
+    return ok && sbx_buf_ok(b);
+}
+
 static void field_clear(sbx_field *f)
 {
     free(f->name);

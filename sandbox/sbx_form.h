@@ -37,6 +37,13 @@ const sbx_field *sbx_form_get(const sbx_form *f, const char *name);
 char *sbx_sjis_to_utf8(const char *in, size_t len, size_t *out_len);
 char *sbx_utf8_to_sjis(const char *in, size_t len, size_t *out_len);
 
+/* Appends "Key=Value" (with a leading '&' unless b is empty) the way a
+ * request body is encoded (docs/protocol.md §1): the UTF-8 value converted
+ * to Windows-31J, then every byte percent-encoded except A-Z a-z 0-9 - . _ ~,
+ * space as %20. Returns false when the value has no Windows-31J form or
+ * memory ran out. */
+bool sbx_form_put_pair(sbx_buf *b, const char *key, const char *utf8_value);
+
 /* A response under construction: either fields or an error list. */
 typedef struct sbx_reply {
     sbx_buf fields;   /* Key=Value&... in Windows-31J */

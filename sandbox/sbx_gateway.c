@@ -4,6 +4,7 @@
 #include "sbx_faults.h"
 #include "sbx_form.h"
 #include "sbx_log.h"
+#include "sbx_notify.h"
 #include "sbx_paid.h"
 #include "sbx_store.h"
 
@@ -93,12 +94,15 @@ static void run_operation(sbx_app *app, const char *op, const sbx_form *form, in
         reply_only_error(reply, ERR_SYSTEM);
         return;
     }
-    if (sbx_events_run_due(s, now, NULL) < 0 ||
+    if (sbx_events_run_due(app, now, NULL) < 0 ||
         sbx_paid_run(app, op, form, now, reply, log) != 0 || reply->failed ||
         sbx_store_commit(s) != 0) {
         sbx_store_rollback(s);
         reply_only_error(reply, ERR_SYSTEM);
+        return;
     }
+    /* The commit may have queued result notifications. */
+    sbx_notifier_kick(app->notifier);
 }
 
 /* ---- injected faults ------------------------------------------------------ */

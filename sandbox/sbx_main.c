@@ -5,9 +5,11 @@
 #include "sbx_config.h"
 #include "sbx_http.h"
 #include "sbx_log.h"
+#include "sbx_notify.h"
 #include "sbx_store.h"
 #include "sbx_tls.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -111,13 +113,19 @@ int main(int argc, char **argv)
     if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
         return 1;
 
+    /* libcurl (the notification sender) wants its global set-up done
+     * before any thread exists. */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        sbx_log_error("curl_global_init failed");
+        return 1;
+    }
     int status = 1;
     /* Plain HTTP needs no certificates, hence no state directory unless
      * one was asked for. */
     char state_dir[PATH_MAX] = "-";
     if ((!cfg.plain_http || cfg.state_dir != NULL) &&
         prepare_state_dir(cfg.state_dir, state_dir) != 0)
-        return 1;
+        goto cleanup_curl;
 
     sbx_tls_material tls;
     memset(&tls, 0, sizeof tls);
@@ -133,12 +141,16 @@ int main(int argc, char **argv)
 
     bool v6 = strchr(cfg.host, ':') != NULL;
     char base_url[128];
-    sbx_app app = {store, cfg.shops, cfg.nshops, base_url, faults};
+    sbx_notifier *notifier = NULL;
+    if (cfg.notify_url != NULL && sbx_notifier_start(store, &cfg, &notifier) != 0)
+        goto close_store;
+    sbx_app app = {store, cfg.shops, cfg.nshops, base_url, faults, &cfg.rules, notifier,
+                   cfg.notify_url != NULL};
     sbx_http *http = NULL;
     uint16_t port = 0;
     if (sbx_http_start(&app, &cfg, cfg.plain_http ? NULL : tls.cert_pem,
                        cfg.plain_http ? NULL : tls.key_pem, &port, &http) != 0)
-        goto close_store;
+        goto stop_notifier;
 
     int w = snprintf(base_url, sizeof base_url, "%s://%s%s%s:%u",
                      cfg.plain_http ? "http" : "https", v6 ? "[" : "", cfg.host,
@@ -165,11 +177,15 @@ int main(int argc, char **argv)
 
 stop_http:
     sbx_http_stop(http);
+stop_notifier:
+    sbx_notifier_stop(notifier);
 close_store:
     sbx_store_close(store);
 free_faults:
     sbx_faults_free(faults);
 free_tls:
     sbx_tls_material_free(&tls);
+cleanup_curl:
+    curl_global_cleanup();
     return status;
 }

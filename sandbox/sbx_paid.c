@@ -4,6 +4,8 @@
 #include "sbx_events.h"
 #include "sbx_fields.h"
 #include "sbx_log.h"
+#include "sbx_notify.h"
+#include "sbx_settle.h"
 
 #include <json-c/json.h>
 #include <openssl/crypto.h>
@@ -36,6 +38,7 @@
 #define ERR_SCREENING "P01010002"
 #define ERR_BUYER_BLOCKED "P01010003"
 #define ERR_CREDIT_LINE "P01020001"
+#define ERR_REVIEW_REFUSED "P01030001"
 
 #define DEFAULT_LINE 1000000
 #define SMALL_LINE 300000
@@ -335,51 +338,68 @@ static screening decide_screening(const char *email)
     return sc;
 }
 
-int sbx_paid_event_screening(sbx_store *s, const sbx_event *ev, char *result, size_t n)
+int sbx_paid_event_screening(sbx_app *app, const sbx_event *ev, sbx_event_out *out)
 {
     sbx_buyer b;
-    int rc = sbx_store_buyer_get(s, ev->shop_id, ev->ref, &b);
+    sbx_event_out_id(out, "buyer_id", ev->ref);
+    int rc = sbx_store_buyer_get(app->store, ev->shop_id, ev->ref, &b);
     if (rc < 0)
         return -1;
     if (rc == 0 || strcmp(b.status, BS_EXAMINATION) != 0) {
         /* Deleted by a reset or changed by an operator meanwhile. */
-        (void)snprintf(result, n, "skipped");
+        (void)snprintf(out->result, sizeof out->result, "skipped");
         sbx_buyer_clear(&b);
         return 0;
     }
     copy_str(b.status, sizeof b.status, ev->payload[0] != '\0' ? ev->payload : BS_AVAILABLE);
     b.updated_at = ev->due_at;
-    rc = sbx_store_buyer_save(s, &b);
-    (void)snprintf(result, n, "%s", b.status);
+    rc = sbx_store_buyer_save(app->store, &b);
+    (void)snprintf(out->result, sizeof out->result, "%s", b.status);
     sbx_buyer_clear(&b);
     return rc;
 }
 
-int sbx_paid_event_order_review(sbx_store *s, const sbx_event *ev, char *result, size_t n)
+int sbx_paid_event_order_review(sbx_app *app, const sbx_event *ev, sbx_event_out *out)
 {
     sbx_txn t;
-    int rc = sbx_store_txn_get(s, ev->shop_id, ev->ref, &t);
+    sbx_event_out_id(out, "order_id", ev->ref);
+    int rc = sbx_store_txn_get(app->store, ev->shop_id, ev->ref, &t);
     if (rc < 0)
         return -1;
     if (rc == 0 || !status_is(&t, ST_AUTHPROCESS)) {
         /* Cancelled while under review: nothing left to decide. */
-        (void)snprintf(result, n, "skipped");
+        (void)snprintf(out->result, sizeof out->result, "skipped");
         sbx_txn_clear(&t);
         return 0;
     }
+    sbx_event_out_id(out, "buyer_id", t.buyer_id);
+    sbx_event_out_amount(out, t.amount + t.tax);
     /* §6: approved unless the amount ends in 9. */
-    if (t.amount % 10 == 9) {
-        rc = move_reservation(s, &t, 0, ev->due_at);
+    bool refused = t.amount % 10 == 9;
+    if (refused) {
+        rc = move_reservation(app->store, &t, 0, ev->due_at);
         set_status(&t, ST_PAYFAIL, NULL, ev->due_at);
     } else {
         rc = 0;
         set_status(&t, ST_AUTH, NULL, ev->due_at);
     }
+    /* §7: the decision is a state change the merchant hears about. */
     if (rc == 0)
-        rc = sbx_store_txn_save(s, &t);
-    (void)snprintf(result, n, "%s", t.status);
+        rc = sbx_store_txn_save(app->store, &t);
+    if (rc == 0)
+        rc = sbx_notify_queue_txn(app, &t, ev->due_at, refused ? ERR_REVIEW_REFUSED : "");
+    (void)snprintf(out->result, sizeof out->result, "%s", t.status);
     sbx_txn_clear(&t);
     return rc;
+}
+
+int sbx_paid_release(sbx_store *s, sbx_txn *t, int64_t now)
+{
+    if (t->reserved == 0)
+        return 0;
+    if (move_reservation(s, t, 0, now) != 0)
+        return -1;
+    return sbx_store_txn_save(s, t);
 }
 
 /* ---- operations ------------------------------------------------------------- */
@@ -425,6 +445,13 @@ static int op_save_buyer(opctx *c)
             replace_str(&b.email, val(c, "Email")) != 0)
             goto free_buyer;
         b.updated_at = c->now;
+        /* A ClosingDay sent again is a change of the closing rule. */
+        const char *closing_day = val(c, "ClosingDay");
+        if (closing_day[0] != '\0' &&
+            sbx_settle_set_closing(c->app, &b,
+                                   sbx_closing_from_field(closing_day, b.closing),
+                                   c->now) != 0)
+            goto free_buyer;
         if (sbx_store_buyer_save(c->store, &b) != 0)
             goto free_buyer;
     } else {
@@ -434,13 +461,17 @@ static int op_save_buyer(opctx *c)
         copy_str(b.status, sizeof b.status, sc.status);
         b.credit_line = sc.line;
         b.order_review = sc.order_review;
+        b.closing = sbx_closing_from_field(val(c, "ClosingDay"),
+                                           c->app->rules->closing_default);
+        sbx_payment_from_email(c->app->rules, val(c, "Email"), b.payment, sizeof b.payment);
         b.data_json = data;
         data = NULL;
         b.company_name = strdup(val(c, "CompanyName"));
         b.email = strdup(val(c, "Email"));
         b.created_at = b.updated_at = c->now;
         if (b.company_name == NULL || b.email == NULL ||
-            sbx_store_buyer_insert(c->store, &b) != 0)
+            sbx_store_buyer_insert(c->store, &b) != 0 ||
+            sbx_settle_buyer_added(c->app, &b, c->now) != 0)
             goto free_buyer;
         if (sc.deferred && sbx_store_event_add(c->store, SBX_EV_SCREENING, shop, buyer_id,
                                                BS_AVAILABLE, c->now + SBX_DAY_S) != 0)
@@ -615,6 +646,8 @@ static int op_sales(opctx *c)
     set_status(&t, ST_SALES, "SALES", c->now);
     result = sbx_store_txn_save(c->store, &t);
     if (result == 0)
+        result = sbx_notify_queue_txn(c->app, &t, c->now, "");
+    if (result == 0)
         reply_order_status(c, &t);
 clear_txn:
     sbx_txn_clear(&t);
@@ -658,16 +691,23 @@ static int op_change(opctx *c)
         add_error(c, ERR_BAD_STATE);
         goto clear_txn;
     }
-    if (move_reservation(c->store, &t, total, c->now) != 0) {
+    /* After the sale the reservation only shrinks: an invoice already
+     * paid holds nothing, and a lowering must not take line back. */
+    int64_t reserve = status_is(&t, ST_SALES) && t.reserved < total ? t.reserved : total;
+    if (move_reservation(c->store, &t, reserve, c->now) != 0) {
         result = -1;
         goto clear_txn;
     }
     t.amount = amount;
     t.tax = tax;
     set_status(&t, NULL, "CHANGE", c->now);
-    result = sbx_store_txn_save(c->store, &t);
-    if (result == 0)
-        reply_order_status(c, &t);
+    if (sbx_settle_order_changed(c->app, &t, c->now) != 0 ||
+        sbx_store_txn_save(c->store, &t) != 0 ||
+        sbx_notify_queue_txn(c->app, &t, c->now, "") != 0) {
+        result = -1;
+        goto clear_txn;
+    }
+    reply_order_status(c, &t);
 clear_txn:
     sbx_txn_clear(&t);
     return result;
@@ -693,9 +733,13 @@ static int reverse_order(opctx *c, const char *from1, const char *from2, const c
     t.cancel_amount = t.amount;
     t.cancel_tax = t.tax;
     set_status(&t, to, to, c->now);
-    result = sbx_store_txn_save(c->store, &t);
-    if (result == 0)
-        reply_order_status(c, &t);
+    if (sbx_settle_order_changed(c->app, &t, c->now) != 0 ||
+        sbx_store_txn_save(c->store, &t) != 0 ||
+        sbx_notify_queue_txn(c->app, &t, c->now, "") != 0) {
+        result = -1;
+        goto clear_txn;
+    }
+    reply_order_status(c, &t);
 clear_txn:
     sbx_txn_clear(&t);
     return result;

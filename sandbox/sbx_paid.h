@@ -4,6 +4,7 @@
 #define SBX_PAID_H
 
 #include "sbx_app.h"
+#include "sbx_events.h"
 #include "sbx_form.h"
 #include "sbx_store.h"
 
@@ -22,7 +23,11 @@ int sbx_paid_run(sbx_app *app, const char *op, const sbx_form *form, int64_t now
                  sbx_reply *reply, sbx_logrow *log);
 
 /* Event handlers (see sbx_events.c). */
-int sbx_paid_event_screening(sbx_store *s, const sbx_event *ev, char *result, size_t n);
-int sbx_paid_event_order_review(sbx_store *s, const sbx_event *ev, char *result, size_t n);
+int sbx_paid_event_screening(sbx_app *app, const sbx_event *ev, sbx_event_out *out);
+int sbx_paid_event_order_review(sbx_app *app, const sbx_event *ev, sbx_event_out *out);
+
+/* Frees the credit line an order holds (its invoice was paid) and saves
+ * the order. Returns 0 or -1. */
+int sbx_paid_release(sbx_store *s, sbx_txn *t, int64_t now);
 
 #endif

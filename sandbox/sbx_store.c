@@ -1,19 +1,13 @@
 #include "sbx_store.h"
+#include "sbx_store_int.h"
 
 #include "sbx_clock.h"
 #include "sbx_log.h"
 
-#include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct sbx_store {
-    sqlite3 *db;
-    pthread_mutex_t lock;
-    int64_t clock_offset;  /* cached copy of the clock table, under lock */
-};
 
 static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS clock("
@@ -28,6 +22,9 @@ static const char schema_sql[] =
     "  credit_line INTEGER NOT NULL,"
     "  reserved INTEGER NOT NULL DEFAULT 0,"
     "  order_review INTEGER NOT NULL DEFAULT 0,"
+    "  closing INTEGER NOT NULL DEFAULT 0,"
+    "  payment TEXT NOT NULL DEFAULT 'pay_ontime',"
+    "  dunning_suspended INTEGER NOT NULL DEFAULT 0,"
     "  company_name TEXT NOT NULL,"
     "  email TEXT NOT NULL,"
     "  data TEXT NOT NULL,"
@@ -54,6 +51,9 @@ static const char schema_sql[] =
     "  cancel_amount INTEGER,"
     "  cancel_tax INTEGER,"
     "  fixed_at TEXT NOT NULL DEFAULT '',"
+    "  invoice_id INTEGER NOT NULL DEFAULT 0,"
+    "  billed_amount INTEGER NOT NULL DEFAULT 0,"
+    "  billed_tax INTEGER NOT NULL DEFAULT 0,"
     "  created_at INTEGER NOT NULL,"
     "  updated_at INTEGER NOT NULL,"
     "  UNIQUE (shop_id, order_id));"
@@ -79,18 +79,101 @@ static const char schema_sql[] =
     "  err_info TEXT NOT NULL,"
     "  http_status INTEGER NOT NULL,"
     "  at INTEGER NOT NULL,"
-    "  fault TEXT NOT NULL DEFAULT '');";
+    "  fault TEXT NOT NULL DEFAULT '');"
+    /* Settlement (docs/protocol.md §8): invoices and their lines, buyer
+     * payments, the merchant's deposit statements. Amounts are JPY. */
+    "CREATE TABLE IF NOT EXISTS invoices("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  shop_id TEXT NOT NULL,"
+    "  buyer_id TEXT NOT NULL,"
+    "  closing INTEGER NOT NULL,"
+    "  period_start TEXT NOT NULL,"
+    "  period_end TEXT NOT NULL,"
+    "  issue_date TEXT NOT NULL,"
+    "  due_date TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  tax INTEGER NOT NULL,"
+    "  total INTEGER NOT NULL,"
+    "  paid_amount INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL,"
+    "  dunning_step TEXT NOT NULL DEFAULT '',"
+    "  deposit_id INTEGER NOT NULL DEFAULT 0,"
+    "  created_at INTEGER NOT NULL,"
+    "  issued_at INTEGER NOT NULL DEFAULT 0,"
+    "  paid_at INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS invoices_buyer ON invoices(shop_id, buyer_id);"
+    "CREATE TABLE IF NOT EXISTS invoice_lines("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  invoice_id INTEGER NOT NULL DEFAULT 0,"
+    "  shop_id TEXT NOT NULL,"
+    "  buyer_id TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  kind TEXT NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  tax INTEGER NOT NULL,"
+    "  date TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS lines_invoice ON invoice_lines(invoice_id, shop_id, buyer_id);"
+    "CREATE TABLE IF NOT EXISTS payments("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  invoice_id INTEGER NOT NULL,"
+    "  amount INTEGER NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  source TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS deposits("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  shop_id TEXT NOT NULL,"
+    "  closing INTEGER NOT NULL,"
+    "  period_start TEXT NOT NULL,"
+    "  period_end TEXT NOT NULL,"
+    "  deposit_date TEXT NOT NULL,"
+    "  sales INTEGER NOT NULL DEFAULT 0,"
+    "  deductions INTEGER NOT NULL DEFAULT 0,"
+    "  total INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  paid_at INTEGER NOT NULL DEFAULT 0,"
+    "  UNIQUE (shop_id, closing, period_end));"
+    /* Result notifications (§7): the exact body, its delivery state, and
+     * every attempt to deliver it. Delivery times are real time (ms). */
+    "CREATE TABLE IF NOT EXISTS notifications("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  shop_id TEXT NOT NULL,"
+    "  order_id TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  job_cd TEXT NOT NULL,"
+    "  err_info TEXT NOT NULL,"
+    "  body TEXT NOT NULL,"
+    "  created_at INTEGER NOT NULL,"
+    "  state TEXT NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  duplicates INTEGER NOT NULL DEFAULT 0,"
+    "  pending_duplicates INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_ms INTEGER NOT NULL DEFAULT 0,"
+    "  last_http_status INTEGER NOT NULL DEFAULT -1,"
+    "  last_answer TEXT NOT NULL DEFAULT '',"
+    "  last_error TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE IF NOT EXISTS notify_attempts("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  notification_id INTEGER NOT NULL,"
+    "  at_ms INTEGER NOT NULL,"
+    "  http_status INTEGER NOT NULL,"
+    "  answer TEXT NOT NULL,"
+    "  error TEXT NOT NULL,"
+    "  duplicate INTEGER NOT NULL,"
+    "  acknowledged INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS attempts_notification ON notify_attempts(notification_id);";
 
-static void log_db(sbx_store *s, const char *what)
+void sbx_db_log_error(sbx_store *s, const char *what)
 {
     sbx_log_error("sqlite: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
-static sqlite3_stmt *prep(sbx_store *s, const char *sql)
+sqlite3_stmt *sbx_db_prep(sbx_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        log_db(s, "prepare");
+        sbx_db_log_error(s, "prepare");
         sqlite3_finalize(st);
         return NULL;
     }
@@ -98,36 +181,74 @@ static sqlite3_stmt *prep(sbx_store *s, const char *sql)
 }
 
 /* Binds a string that outlives the statement step (SQLITE_STATIC). */
-static int bind_text(sqlite3_stmt *st, int i, const char *v)
+int sbx_db_bind_text(sqlite3_stmt *st, int i, const char *v)
 {
     return sqlite3_bind_text(st, i, v != NULL ? v : "", -1, SQLITE_STATIC);
 }
 
-static void col_copy(sqlite3_stmt *st, int i, char *buf, size_t n)
+void sbx_db_col_copy(sqlite3_stmt *st, int i, char *buf, size_t n)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     (void)snprintf(buf, n, "%s", t != NULL ? (const char *)t : "");
 }
 
-static char *col_dup(sqlite3_stmt *st, int i)
+char *sbx_db_col_dup(sqlite3_stmt *st, int i)
 {
     const unsigned char *t = sqlite3_column_text(st, i);
     return strdup(t != NULL ? (const char *)t : "");
 }
 
 /* Runs a statement that returns no rows; finalizes it. */
-static int step_done(sbx_store *s, sqlite3_stmt *st, const char *what)
+int sbx_db_step_done(sbx_store *s, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE) {
-        log_db(s, what);
+        sbx_db_log_error(s, what);
         return -1;
     }
     return 0;
 }
 
-static int exec_sql(sbx_store *s, const char *sql)
+int64_t sbx_db_last_id(sbx_store *s)
+{
+    return sqlite3_last_insert_rowid(s->db);
+}
+
+int sbx_db_each(sbx_store *s, sqlite3_stmt *st, const char *what,
+                int (*row)(void *ctx, sqlite3_stmt *st), void *ctx)
+{
+    int result = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        int cbrc = row(ctx, st);
+        if (cbrc != 0) {
+            result = cbrc;
+            break;
+        }
+    }
+    if (result == 0 && rc != SQLITE_DONE) {
+        sbx_db_log_error(s, what);
+        result = -1;
+    }
+    sqlite3_finalize(st);
+    return result;
+}
+
+int64_t sbx_db_scalar(sbx_store *s, sqlite3_stmt *st, int64_t def, bool *failed)
+{
+    int64_t v = def;
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        sbx_db_log_error(s, "scalar");
+        *failed = true;
+    }
+    sqlite3_finalize(st);
+    return v;
+}
+
+int sbx_db_exec(sbx_store *s, const char *sql)
 {
     char *msg = NULL;
     if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
@@ -148,32 +269,45 @@ static int ensure_column(sbx_store *s, const char *table, const char *column,
                      table);
     if (w < 0 || (size_t)w >= sizeof sql)
         return -1;
-    sqlite3_stmt *st = prep(s, sql);
+    sqlite3_stmt *st = sbx_db_prep(s, sql);
     if (st == NULL)
         return -1;
-    bind_text(st, 1, column);
+    sbx_db_bind_text(st, 1, column);
     int rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc == SQLITE_ROW)
         return 0;
     if (rc != SQLITE_DONE) {
-        log_db(s, "table info");
+        sbx_db_log_error(s, "table info");
         return -1;
     }
     w = snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
     if (w < 0 || (size_t)w >= sizeof sql)
         return -1;
-    return exec_sql(s, sql);
+    return sbx_db_exec(s, sql);
 }
 
 static int migrate(sbx_store *s)
 {
-    return ensure_column(s, "requests", "fault", "TEXT NOT NULL DEFAULT ''");
+    return ensure_column(s, "requests", "fault", "TEXT NOT NULL DEFAULT ''") != 0 ||
+                   ensure_column(s, "buyers", "closing", "INTEGER NOT NULL DEFAULT 0") != 0 ||
+                   ensure_column(s, "buyers", "payment",
+                                 "TEXT NOT NULL DEFAULT 'pay_ontime'") != 0 ||
+                   ensure_column(s, "buyers", "dunning_suspended",
+                                 "INTEGER NOT NULL DEFAULT 0") != 0 ||
+                   ensure_column(s, "transactions", "invoice_id",
+                                 "INTEGER NOT NULL DEFAULT 0") != 0 ||
+                   ensure_column(s, "transactions", "billed_amount",
+                                 "INTEGER NOT NULL DEFAULT 0") != 0 ||
+                   ensure_column(s, "transactions", "billed_tax",
+                                 "INTEGER NOT NULL DEFAULT 0") != 0
+               ? -1
+               : 0;
 }
 
 static int load_clock(sbx_store *s)
 {
-    sqlite3_stmt *st = prep(s, "SELECT offset_s FROM clock WHERE id = 1");
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT offset_s FROM clock WHERE id = 1");
     if (st == NULL)
         return -1;
     int rc = sqlite3_step(st);
@@ -203,8 +337,8 @@ int sbx_store_open(const char *path, sbx_store **out)
         goto close_db;
     /* WAL keeps a file database fast with a commit per request; for
      * :memory: the pragma is a harmless no-op. */
-    if (exec_sql(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != 0 ||
-        exec_sql(s, schema_sql) != 0 || migrate(s) != 0 || load_clock(s) != 0)
+    if (sbx_db_exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;") != 0 ||
+        sbx_db_exec(s, schema_sql) != 0 || migrate(s) != 0 || load_clock(s) != 0)
         goto close_db;
     *out = s;
     return 0;
@@ -238,18 +372,18 @@ void sbx_store_unlock(sbx_store *s)
 
 int sbx_store_begin(sbx_store *s)
 {
-    return exec_sql(s, "BEGIN IMMEDIATE");
+    return sbx_db_exec(s, "BEGIN IMMEDIATE");
 }
 
 int sbx_store_commit(sbx_store *s)
 {
-    return exec_sql(s, "COMMIT");
+    return sbx_db_exec(s, "COMMIT");
 }
 
 void sbx_store_rollback(sbx_store *s)
 {
     if (sqlite3_get_autocommit(s->db) == 0)
-        (void)exec_sql(s, "ROLLBACK");
+        (void)sbx_db_exec(s, "ROLLBACK");
     /* The cached offset may have changed inside the rolled-back work. */
     (void)load_clock(s);
 }
@@ -266,11 +400,11 @@ int64_t sbx_store_clock_offset(const sbx_store *s)
 
 int sbx_store_set_clock_offset(sbx_store *s, int64_t offset_s)
 {
-    sqlite3_stmt *st = prep(s, "UPDATE clock SET offset_s = ? WHERE id = 1");
+    sqlite3_stmt *st = sbx_db_prep(s, "UPDATE clock SET offset_s = ? WHERE id = 1");
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, offset_s);
-    if (step_done(s, st, "set clock") != 0)
+    if (sbx_db_step_done(s, st, "set clock") != 0)
         return -1;
     s->clock_offset = offset_s;
     return 0;
@@ -281,9 +415,12 @@ int sbx_store_reset(sbx_store *s)
     /* The AUTOINCREMENT counters are kept on purpose: request sequence
      * numbers, PaidIDs and PaidCodes never repeat within one database, so a
      * client polling /requests?since=N after a reset cannot be confused. */
-    if (exec_sql(s, "BEGIN IMMEDIATE;"
+    if (sbx_db_exec(s, "BEGIN IMMEDIATE;"
                     "DELETE FROM buyers; DELETE FROM transactions;"
                     "DELETE FROM events; DELETE FROM requests;"
+                    "DELETE FROM invoices; DELETE FROM invoice_lines;"
+                    "DELETE FROM payments; DELETE FROM deposits;"
+                    "DELETE FROM notifications; DELETE FROM notify_attempts;"
                     "UPDATE clock SET offset_s = 0 WHERE id = 1;"
                     "COMMIT;") != 0) {
         sbx_store_rollback(s);
@@ -312,23 +449,27 @@ static void set_paid_id(sbx_buyer *b)
 }
 
 #define BUYER_COLS "id, shop_id, buyer_id, status, credit_line, reserved, order_review, " \
-                   "company_name, email, data, created_at, updated_at"
+                   "company_name, email, data, created_at, updated_at, closing, payment, "  \
+                   "dunning_suspended"
 
 static int read_buyer(sqlite3_stmt *st, sbx_buyer *b)
 {
     memset(b, 0, sizeof *b);
     b->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, b->shop_id, sizeof b->shop_id);
-    col_copy(st, 2, b->buyer_id, sizeof b->buyer_id);
-    col_copy(st, 3, b->status, sizeof b->status);
+    sbx_db_col_copy(st, 1, b->shop_id, sizeof b->shop_id);
+    sbx_db_col_copy(st, 2, b->buyer_id, sizeof b->buyer_id);
+    sbx_db_col_copy(st, 3, b->status, sizeof b->status);
     b->credit_line = sqlite3_column_int64(st, 4);
     b->reserved = sqlite3_column_int64(st, 5);
     b->order_review = sqlite3_column_int(st, 6) != 0;
-    b->company_name = col_dup(st, 7);
-    b->email = col_dup(st, 8);
-    b->data_json = col_dup(st, 9);
+    b->company_name = sbx_db_col_dup(st, 7);
+    b->email = sbx_db_col_dup(st, 8);
+    b->data_json = sbx_db_col_dup(st, 9);
     b->created_at = sqlite3_column_int64(st, 10);
     b->updated_at = sqlite3_column_int64(st, 11);
+    b->closing = sqlite3_column_int(st, 12);
+    sbx_db_col_copy(st, 13, b->payment, sizeof b->payment);
+    b->dunning_suspended = sqlite3_column_int(st, 14) != 0;
     set_paid_id(b);
     if (b->company_name == NULL || b->email == NULL || b->data_json == NULL) {
         sbx_buyer_clear(b);
@@ -340,14 +481,14 @@ static int read_buyer(sqlite3_stmt *st, sbx_buyer *b)
 int sbx_store_buyer_get(sbx_store *s, const char *shop_id, const char *buyer_id, sbx_buyer *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(s, "SELECT " BUYER_COLS " FROM buyers "
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT " BUYER_COLS " FROM buyers "
                                "WHERE (?1 IS NULL OR shop_id = ?1) AND buyer_id = ?2 "
                                "ORDER BY id LIMIT 1");
     if (st == NULL)
         return -1;
     if (shop_id != NULL)
-        bind_text(st, 1, shop_id);
-    bind_text(st, 2, buyer_id);
+        sbx_db_bind_text(st, 1, shop_id);
+    sbx_db_bind_text(st, 2, buyer_id);
     int rc = sqlite3_step(st);
     int result;
     if (rc == SQLITE_ROW)
@@ -355,7 +496,7 @@ int sbx_store_buyer_get(sbx_store *s, const char *shop_id, const char *buyer_id,
     else if (rc == SQLITE_DONE)
         result = 0;
     else {
-        log_db(s, "buyer get");
+        sbx_db_log_error(s, "buyer get");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -364,23 +505,27 @@ int sbx_store_buyer_get(sbx_store *s, const char *shop_id, const char *buyer_id,
 
 int sbx_store_buyer_insert(sbx_store *s, sbx_buyer *b)
 {
-    sqlite3_stmt *st = prep(s, "INSERT INTO buyers(shop_id, buyer_id, status, credit_line, "
+    sqlite3_stmt *st = sbx_db_prep(s, "INSERT INTO buyers(shop_id, buyer_id, status, credit_line, "
                                "reserved, order_review, company_name, email, data, "
-                               "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+                               "created_at, updated_at, closing, payment, dunning_suspended) "
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
-    bind_text(st, 1, b->shop_id);
-    bind_text(st, 2, b->buyer_id);
-    bind_text(st, 3, b->status);
+    sbx_db_bind_text(st, 1, b->shop_id);
+    sbx_db_bind_text(st, 2, b->buyer_id);
+    sbx_db_bind_text(st, 3, b->status);
     sqlite3_bind_int64(st, 4, b->credit_line);
     sqlite3_bind_int64(st, 5, b->reserved);
     sqlite3_bind_int(st, 6, b->order_review ? 1 : 0);
-    bind_text(st, 7, b->company_name);
-    bind_text(st, 8, b->email);
-    bind_text(st, 9, b->data_json);
+    sbx_db_bind_text(st, 7, b->company_name);
+    sbx_db_bind_text(st, 8, b->email);
+    sbx_db_bind_text(st, 9, b->data_json);
     sqlite3_bind_int64(st, 10, b->created_at);
     sqlite3_bind_int64(st, 11, b->updated_at);
-    if (step_done(s, st, "buyer insert") != 0)
+    sqlite3_bind_int(st, 12, b->closing);
+    sbx_db_bind_text(st, 13, b->payment[0] != '\0' ? b->payment : "pay_ontime");
+    sqlite3_bind_int(st, 14, b->dunning_suspended ? 1 : 0);
+    if (sbx_db_step_done(s, st, "buyer insert") != 0)
         return -1;
     b->id = sqlite3_last_insert_rowid(s->db);
     set_paid_id(b);
@@ -389,26 +534,30 @@ int sbx_store_buyer_insert(sbx_store *s, sbx_buyer *b)
 
 int sbx_store_buyer_save(sbx_store *s, const sbx_buyer *b)
 {
-    sqlite3_stmt *st = prep(s, "UPDATE buyers SET status = ?, credit_line = ?, reserved = ?, "
+    sqlite3_stmt *st = sbx_db_prep(s, "UPDATE buyers SET status = ?, credit_line = ?, reserved = ?, "
                                "order_review = ?, company_name = ?, email = ?, data = ?, "
-                               "updated_at = ? WHERE id = ?");
+                               "updated_at = ?, closing = ?, payment = ?, "
+                               "dunning_suspended = ? WHERE id = ?");
     if (st == NULL)
         return -1;
-    bind_text(st, 1, b->status);
+    sbx_db_bind_text(st, 1, b->status);
     sqlite3_bind_int64(st, 2, b->credit_line);
     sqlite3_bind_int64(st, 3, b->reserved);
     sqlite3_bind_int(st, 4, b->order_review ? 1 : 0);
-    bind_text(st, 5, b->company_name);
-    bind_text(st, 6, b->email);
-    bind_text(st, 7, b->data_json);
+    sbx_db_bind_text(st, 5, b->company_name);
+    sbx_db_bind_text(st, 6, b->email);
+    sbx_db_bind_text(st, 7, b->data_json);
     sqlite3_bind_int64(st, 8, b->updated_at);
-    sqlite3_bind_int64(st, 9, b->id);
-    return step_done(s, st, "buyer save");
+    sqlite3_bind_int(st, 9, b->closing);
+    sbx_db_bind_text(st, 10, b->payment[0] != '\0' ? b->payment : "pay_ontime");
+    sqlite3_bind_int(st, 11, b->dunning_suspended ? 1 : 0);
+    sqlite3_bind_int64(st, 12, b->id);
+    return sbx_db_step_done(s, st, "buyer save");
 }
 
 int sbx_store_buyer_foreach(sbx_store *s, sbx_buyer_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = prep(s, "SELECT " BUYER_COLS " FROM buyers ORDER BY id");
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT " BUYER_COLS " FROM buyers ORDER BY id");
     if (st == NULL)
         return -1;
     int result = 0, rc;
@@ -426,7 +575,7 @@ int sbx_store_buyer_foreach(sbx_store *s, sbx_buyer_cb cb, void *ctx)
         }
     }
     if (result == 0 && rc != SQLITE_DONE) {
-        log_db(s, "buyer list");
+        sbx_db_log_error(s, "buyer list");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -462,32 +611,35 @@ void sbx_txn_clear(sbx_txn *t)
 #define TXN_COLS "id, shop_id, order_id, access_id, access_pass, status, job_cd, amount, " \
                  "tax, reserved, buyer_id, paid_code, contents, client_field1, "          \
                  "client_field2, client_field3, cancel_amount, cancel_tax, fixed_at, "    \
-                 "created_at, updated_at"
+                 "created_at, updated_at, invoice_id, billed_amount, billed_tax"
 
 static int read_txn(sqlite3_stmt *st, sbx_txn *t)
 {
     memset(t, 0, sizeof *t);
     t->id = sqlite3_column_int64(st, 0);
-    col_copy(st, 1, t->shop_id, sizeof t->shop_id);
-    col_copy(st, 2, t->order_id, sizeof t->order_id);
-    col_copy(st, 3, t->access_id, sizeof t->access_id);
-    col_copy(st, 4, t->access_pass, sizeof t->access_pass);
-    col_copy(st, 5, t->status, sizeof t->status);
-    col_copy(st, 6, t->job_cd, sizeof t->job_cd);
+    sbx_db_col_copy(st, 1, t->shop_id, sizeof t->shop_id);
+    sbx_db_col_copy(st, 2, t->order_id, sizeof t->order_id);
+    sbx_db_col_copy(st, 3, t->access_id, sizeof t->access_id);
+    sbx_db_col_copy(st, 4, t->access_pass, sizeof t->access_pass);
+    sbx_db_col_copy(st, 5, t->status, sizeof t->status);
+    sbx_db_col_copy(st, 6, t->job_cd, sizeof t->job_cd);
     t->amount = sqlite3_column_int64(st, 7);
     t->tax = sqlite3_column_int64(st, 8);
     t->reserved = sqlite3_column_int64(st, 9);
-    col_copy(st, 10, t->buyer_id, sizeof t->buyer_id);
-    col_copy(st, 11, t->paid_code, sizeof t->paid_code);
-    t->contents = col_dup(st, 12);
+    sbx_db_col_copy(st, 10, t->buyer_id, sizeof t->buyer_id);
+    sbx_db_col_copy(st, 11, t->paid_code, sizeof t->paid_code);
+    t->contents = sbx_db_col_dup(st, 12);
     for (int i = 0; i < 3; i++)
-        t->client_field[i] = col_dup(st, 13 + i);
+        t->client_field[i] = sbx_db_col_dup(st, 13 + i);
     t->has_cancel = sqlite3_column_type(st, 16) != SQLITE_NULL;
     t->cancel_amount = sqlite3_column_int64(st, 16);
     t->cancel_tax = sqlite3_column_int64(st, 17);
-    col_copy(st, 18, t->fixed_at, sizeof t->fixed_at);
+    sbx_db_col_copy(st, 18, t->fixed_at, sizeof t->fixed_at);
     t->created_at = sqlite3_column_int64(st, 19);
     t->updated_at = sqlite3_column_int64(st, 20);
+    t->invoice_id = sqlite3_column_int64(st, 21);
+    t->billed_amount = sqlite3_column_int64(st, 22);
+    t->billed_tax = sqlite3_column_int64(st, 23);
     if (t->contents == NULL || t->client_field[0] == NULL || t->client_field[1] == NULL ||
         t->client_field[2] == NULL) {
         sbx_txn_clear(t);
@@ -499,14 +651,14 @@ static int read_txn(sqlite3_stmt *st, sbx_txn *t)
 int sbx_store_txn_get(sbx_store *s, const char *shop_id, const char *order_id, sbx_txn *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = prep(s, "SELECT " TXN_COLS " FROM transactions "
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT " TXN_COLS " FROM transactions "
                                "WHERE (?1 IS NULL OR shop_id = ?1) AND order_id = ?2 "
                                "ORDER BY id LIMIT 1");
     if (st == NULL)
         return -1;
     if (shop_id != NULL)
-        bind_text(st, 1, shop_id);
-    bind_text(st, 2, order_id);
+        sbx_db_bind_text(st, 1, shop_id);
+    sbx_db_bind_text(st, 2, order_id);
     int rc = sqlite3_step(st);
     int result;
     if (rc == SQLITE_ROW)
@@ -514,7 +666,7 @@ int sbx_store_txn_get(sbx_store *s, const char *shop_id, const char *order_id, s
     else if (rc == SQLITE_DONE)
         result = 0;
     else {
-        log_db(s, "txn get");
+        sbx_db_log_error(s, "txn get");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -534,7 +686,7 @@ static void bind_cancel(sqlite3_stmt *st, int i, const sbx_txn *t)
 
 int sbx_store_txn_insert(sbx_store *s, sbx_txn *t)
 {
-    sqlite3_stmt *st = prep(s, "INSERT INTO transactions(shop_id, order_id, access_id, "
+    sqlite3_stmt *st = sbx_db_prep(s, "INSERT INTO transactions(shop_id, order_id, access_id, "
                                "access_pass, status, job_cd, amount, tax, reserved, buyer_id, "
                                "paid_code, contents, client_field1, client_field2, "
                                "client_field3, cancel_amount, cancel_tax, fixed_at, "
@@ -542,26 +694,26 @@ int sbx_store_txn_insert(sbx_store *s, sbx_txn *t)
                                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
-    bind_text(st, 1, t->shop_id);
-    bind_text(st, 2, t->order_id);
-    bind_text(st, 3, t->access_id);
-    bind_text(st, 4, t->access_pass);
-    bind_text(st, 5, t->status);
-    bind_text(st, 6, t->job_cd);
+    sbx_db_bind_text(st, 1, t->shop_id);
+    sbx_db_bind_text(st, 2, t->order_id);
+    sbx_db_bind_text(st, 3, t->access_id);
+    sbx_db_bind_text(st, 4, t->access_pass);
+    sbx_db_bind_text(st, 5, t->status);
+    sbx_db_bind_text(st, 6, t->job_cd);
     sqlite3_bind_int64(st, 7, t->amount);
     sqlite3_bind_int64(st, 8, t->tax);
     sqlite3_bind_int64(st, 9, t->reserved);
-    bind_text(st, 10, t->buyer_id);
-    bind_text(st, 11, t->paid_code);
-    bind_text(st, 12, t->contents);
-    bind_text(st, 13, t->client_field[0]);
-    bind_text(st, 14, t->client_field[1]);
-    bind_text(st, 15, t->client_field[2]);
+    sbx_db_bind_text(st, 10, t->buyer_id);
+    sbx_db_bind_text(st, 11, t->paid_code);
+    sbx_db_bind_text(st, 12, t->contents);
+    sbx_db_bind_text(st, 13, t->client_field[0]);
+    sbx_db_bind_text(st, 14, t->client_field[1]);
+    sbx_db_bind_text(st, 15, t->client_field[2]);
     bind_cancel(st, 16, t);
-    bind_text(st, 18, t->fixed_at);
+    sbx_db_bind_text(st, 18, t->fixed_at);
     sqlite3_bind_int64(st, 19, t->created_at);
     sqlite3_bind_int64(st, 20, t->updated_at);
-    if (step_done(s, st, "txn insert") != 0)
+    if (sbx_db_step_done(s, st, "txn insert") != 0)
         return -1;
     t->id = sqlite3_last_insert_rowid(s->db);
     return 0;
@@ -569,34 +721,38 @@ int sbx_store_txn_insert(sbx_store *s, sbx_txn *t)
 
 int sbx_store_txn_save(sbx_store *s, const sbx_txn *t)
 {
-    sqlite3_stmt *st = prep(s, "UPDATE transactions SET status = ?, job_cd = ?, amount = ?, "
+    sqlite3_stmt *st = sbx_db_prep(s, "UPDATE transactions SET status = ?, job_cd = ?, amount = ?, "
                                "tax = ?, reserved = ?, buyer_id = ?, paid_code = ?, "
                                "contents = ?, client_field1 = ?, client_field2 = ?, "
                                "client_field3 = ?, cancel_amount = ?, cancel_tax = ?, "
-                               "fixed_at = ?, updated_at = ? WHERE id = ?");
+                               "fixed_at = ?, updated_at = ?, invoice_id = ?, "
+                               "billed_amount = ?, billed_tax = ? WHERE id = ?");
     if (st == NULL)
         return -1;
-    bind_text(st, 1, t->status);
-    bind_text(st, 2, t->job_cd);
+    sbx_db_bind_text(st, 1, t->status);
+    sbx_db_bind_text(st, 2, t->job_cd);
     sqlite3_bind_int64(st, 3, t->amount);
     sqlite3_bind_int64(st, 4, t->tax);
     sqlite3_bind_int64(st, 5, t->reserved);
-    bind_text(st, 6, t->buyer_id);
-    bind_text(st, 7, t->paid_code);
-    bind_text(st, 8, t->contents);
-    bind_text(st, 9, t->client_field[0]);
-    bind_text(st, 10, t->client_field[1]);
-    bind_text(st, 11, t->client_field[2]);
+    sbx_db_bind_text(st, 6, t->buyer_id);
+    sbx_db_bind_text(st, 7, t->paid_code);
+    sbx_db_bind_text(st, 8, t->contents);
+    sbx_db_bind_text(st, 9, t->client_field[0]);
+    sbx_db_bind_text(st, 10, t->client_field[1]);
+    sbx_db_bind_text(st, 11, t->client_field[2]);
     bind_cancel(st, 12, t);
-    bind_text(st, 14, t->fixed_at);
+    sbx_db_bind_text(st, 14, t->fixed_at);
     sqlite3_bind_int64(st, 15, t->updated_at);
-    sqlite3_bind_int64(st, 16, t->id);
-    return step_done(s, st, "txn save");
+    sqlite3_bind_int64(st, 16, t->invoice_id);
+    sqlite3_bind_int64(st, 17, t->billed_amount);
+    sqlite3_bind_int64(st, 18, t->billed_tax);
+    sqlite3_bind_int64(st, 19, t->id);
+    return sbx_db_step_done(s, st, "txn save");
 }
 
 int sbx_store_txn_foreach(sbx_store *s, sbx_txn_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = prep(s, "SELECT " TXN_COLS " FROM transactions ORDER BY id");
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT " TXN_COLS " FROM transactions ORDER BY id");
     if (st == NULL)
         return -1;
     int result = 0, rc;
@@ -614,7 +770,7 @@ int sbx_store_txn_foreach(sbx_store *s, sbx_txn_cb cb, void *ctx)
         }
     }
     if (result == 0 && rc != SQLITE_DONE) {
-        log_db(s, "txn list");
+        sbx_db_log_error(s, "txn list");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -626,16 +782,16 @@ int sbx_store_txn_foreach(sbx_store *s, sbx_txn_cb cb, void *ctx)
 int sbx_store_event_add(sbx_store *s, const char *kind, const char *shop_id,
                         const char *ref, const char *payload, int64_t due_at)
 {
-    sqlite3_stmt *st = prep(s, "INSERT INTO events(due_at, kind, shop_id, ref, payload) "
+    sqlite3_stmt *st = sbx_db_prep(s, "INSERT INTO events(due_at, kind, shop_id, ref, payload) "
                                "VALUES (?,?,?,?,?)");
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, due_at);
-    bind_text(st, 2, kind);
-    bind_text(st, 3, shop_id);
-    bind_text(st, 4, ref);
-    bind_text(st, 5, payload);
-    return step_done(s, st, "event add");
+    sbx_db_bind_text(st, 2, kind);
+    sbx_db_bind_text(st, 3, shop_id);
+    sbx_db_bind_text(st, 4, ref);
+    sbx_db_bind_text(st, 5, payload);
+    return sbx_db_step_done(s, st, "event add");
 }
 
 static void read_event(sqlite3_stmt *st, sbx_event *e)
@@ -643,15 +799,15 @@ static void read_event(sqlite3_stmt *st, sbx_event *e)
     memset(e, 0, sizeof *e);
     e->id = sqlite3_column_int64(st, 0);
     e->due_at = sqlite3_column_int64(st, 1);
-    col_copy(st, 2, e->kind, sizeof e->kind);
-    col_copy(st, 3, e->shop_id, sizeof e->shop_id);
-    col_copy(st, 4, e->ref, sizeof e->ref);
-    col_copy(st, 5, e->payload, sizeof e->payload);
+    sbx_db_col_copy(st, 2, e->kind, sizeof e->kind);
+    sbx_db_col_copy(st, 3, e->shop_id, sizeof e->shop_id);
+    sbx_db_col_copy(st, 4, e->ref, sizeof e->ref);
+    sbx_db_col_copy(st, 5, e->payload, sizeof e->payload);
 }
 
 int sbx_store_event_next_due(sbx_store *s, int64_t now, sbx_event *out)
 {
-    sqlite3_stmt *st = prep(s, "SELECT id, due_at, kind, shop_id, ref, payload FROM events "
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT id, due_at, kind, shop_id, ref, payload FROM events "
                                "WHERE done_at IS NULL AND due_at <= ? "
                                "ORDER BY due_at, id LIMIT 1");
     if (st == NULL)
@@ -663,7 +819,7 @@ int sbx_store_event_next_due(sbx_store *s, int64_t now, sbx_event *out)
         read_event(st, out);
         result = 1;
     } else if (rc != SQLITE_DONE) {
-        log_db(s, "event next");
+        sbx_db_log_error(s, "event next");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -672,18 +828,33 @@ int sbx_store_event_next_due(sbx_store *s, int64_t now, sbx_event *out)
 
 int sbx_store_event_finish(sbx_store *s, int64_t id, int64_t done_at, const char *result)
 {
-    sqlite3_stmt *st = prep(s, "UPDATE events SET done_at = ?, result = ? WHERE id = ?");
+    sqlite3_stmt *st = sbx_db_prep(s, "UPDATE events SET done_at = ?, result = ? WHERE id = ?");
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, done_at);
-    bind_text(st, 2, result);
+    sbx_db_bind_text(st, 2, result);
     sqlite3_bind_int64(st, 3, id);
-    return step_done(s, st, "event finish");
+    return sbx_db_step_done(s, st, "event finish");
+}
+
+int sbx_store_event_cancel(sbx_store *s, const char *kind, const char *shop_id,
+                           const char *ref, int64_t at)
+{
+    sqlite3_stmt *st = sbx_db_prep(s, "UPDATE events SET done_at = ?, result = 'cancelled' "
+                                      "WHERE done_at IS NULL AND kind = ? AND shop_id = ? "
+                                      "AND ref = ?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, at);
+    sbx_db_bind_text(st, 2, kind);
+    sbx_db_bind_text(st, 3, shop_id);
+    sbx_db_bind_text(st, 4, ref);
+    return sbx_db_step_done(s, st, "event cancel");
 }
 
 int sbx_store_event_foreach(sbx_store *s, sbx_event_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = prep(s, "SELECT id, due_at, kind, shop_id, ref, payload, done_at, "
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT id, due_at, kind, shop_id, ref, payload, done_at, "
                                "result FROM events ORDER BY due_at, id");
     if (st == NULL)
         return -1;
@@ -701,7 +872,7 @@ int sbx_store_event_foreach(sbx_store *s, sbx_event_cb cb, void *ctx)
         }
     }
     if (result == 0 && rc != SQLITE_DONE) {
-        log_db(s, "event list");
+        sbx_db_log_error(s, "event list");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -712,19 +883,19 @@ int sbx_store_event_foreach(sbx_store *s, sbx_event_cb cb, void *ctx)
 
 int sbx_store_log_add(sbx_store *s, sbx_logrow *r)
 {
-    sqlite3_stmt *st = prep(s, "INSERT INTO requests(op, shop_id, order_id, buyer_id, "
+    sqlite3_stmt *st = sbx_db_prep(s, "INSERT INTO requests(op, shop_id, order_id, buyer_id, "
                                "err_info, http_status, at, fault) VALUES (?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
-    bind_text(st, 1, r->op);
-    bind_text(st, 2, r->shop_id);
-    bind_text(st, 3, r->order_id);
-    bind_text(st, 4, r->buyer_id);
-    bind_text(st, 5, r->err_info);
+    sbx_db_bind_text(st, 1, r->op);
+    sbx_db_bind_text(st, 2, r->shop_id);
+    sbx_db_bind_text(st, 3, r->order_id);
+    sbx_db_bind_text(st, 4, r->buyer_id);
+    sbx_db_bind_text(st, 5, r->err_info);
     sqlite3_bind_int(st, 6, r->http_status);
     sqlite3_bind_int64(st, 7, r->at);
-    bind_text(st, 8, r->fault);
-    if (step_done(s, st, "log add") != 0)
+    sbx_db_bind_text(st, 8, r->fault);
+    if (sbx_db_step_done(s, st, "log add") != 0)
         return -1;
     r->seq = sqlite3_last_insert_rowid(s->db);
     return 0;
@@ -732,7 +903,7 @@ int sbx_store_log_add(sbx_store *s, sbx_logrow *r)
 
 int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb, void *ctx)
 {
-    sqlite3_stmt *st = prep(s, "SELECT seq, op, shop_id, order_id, buyer_id, err_info, "
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT seq, op, shop_id, order_id, buyer_id, err_info, "
                                "http_status, at, fault FROM requests WHERE seq > ? "
                                "ORDER BY seq LIMIT ?");
     if (st == NULL)
@@ -744,14 +915,14 @@ int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb,
         sbx_logrow r;
         memset(&r, 0, sizeof r);
         r.seq = sqlite3_column_int64(st, 0);
-        col_copy(st, 1, r.op, sizeof r.op);
-        col_copy(st, 2, r.shop_id, sizeof r.shop_id);
-        col_copy(st, 3, r.order_id, sizeof r.order_id);
-        col_copy(st, 4, r.buyer_id, sizeof r.buyer_id);
-        col_copy(st, 5, r.err_info, sizeof r.err_info);
+        sbx_db_col_copy(st, 1, r.op, sizeof r.op);
+        sbx_db_col_copy(st, 2, r.shop_id, sizeof r.shop_id);
+        sbx_db_col_copy(st, 3, r.order_id, sizeof r.order_id);
+        sbx_db_col_copy(st, 4, r.buyer_id, sizeof r.buyer_id);
+        sbx_db_col_copy(st, 5, r.err_info, sizeof r.err_info);
         r.http_status = sqlite3_column_int(st, 6);
         r.at = sqlite3_column_int64(st, 7);
-        col_copy(st, 8, r.fault, sizeof r.fault);
+        sbx_db_col_copy(st, 8, r.fault, sizeof r.fault);
         int cbrc = cb(ctx, &r);
         if (cbrc != 0) {
             result = cbrc;
@@ -759,7 +930,7 @@ int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb,
         }
     }
     if (result == 0 && rc != SQLITE_DONE) {
-        log_db(s, "log list");
+        sbx_db_log_error(s, "log list");
         result = -1;
     }
     sqlite3_finalize(st);
@@ -769,7 +940,7 @@ int sbx_store_log_foreach(sbx_store *s, int64_t since, int limit, sbx_log_cb cb,
 int64_t sbx_store_log_last_seq(sbx_store *s)
 {
     /* sqlite_sequence keeps the highest seq ever issued, also after reset. */
-    sqlite3_stmt *st = prep(s, "SELECT seq FROM sqlite_sequence WHERE name = 'requests'");
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT seq FROM sqlite_sequence WHERE name = 'requests'");
     if (st == NULL)
         return -1;
     int64_t v = 0;
