@@ -63,7 +63,14 @@ def main():
             shutil.copy(os.path.join(a.tests, name), tests)
     corpus_src = os.path.join(HERE, "..", "..", "loader", "testdata", "methods")
 
-    with Sandbox(a.sandbox) as sbx:
+    # When the sandbox can send result notifications, they go to a port that
+    # 012-notify-from-sandbox.phpt listens on (nobody else does: the sends
+    # of other tests' orders are refused and resent every second, harmless).
+    helptext = subprocess.run([a.sandbox, "--help"], capture_output=True, text=True).stdout
+    notify_port = str(closed_port()) if "--notify-url" in helptext else ""
+    extra = ["--notify-url", f"http://127.0.0.1:{notify_port}/notify",
+             "--notify-interval", "1"] if notify_port else []
+    with Sandbox(a.sandbox, extra_args=extra) as sbx:
         cfg = os.path.join(a.work, "paid.yaml")
         sbx.write_config(cfg)
         sbx.write_config(os.path.join(a.work, "paid-network.yaml"),
@@ -112,6 +119,7 @@ methods:
             "PMP_METHODS_CORPUS": corpus,
             "PMP_SANDBOX_BASE": sbx.base,
             "PMP_SANDBOX_CA": sbx.ca or "",
+            "PMP_NOTIFY_PORT": notify_port,
             "PMP_RUN_ID": str(int(time.time() * 1000) % 10**9),
             "TEST_PHP_EXECUTABLE": a.php,
             "NO_COLOR": "1",
