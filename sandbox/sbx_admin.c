@@ -874,8 +874,13 @@ static int h_invoice_pay(sbx_app *app, const sbx_request *req, const char *no,
         json_error(resp, 404, "no such invoice");
         return 0;
     }
-    long long amount;
     int64_t outstanding = inv.total - inv.paid_amount;
+    bool open = strcmp(inv.state, "issued") == 0 || strcmp(inv.state, "overdue") == 0;
+    if (!open || outstanding <= 0) {
+        json_error(resp, 409, "the invoice is not open for payment");
+        return 0;
+    }
+    long long amount;
     if (!query_int(req, "amount", MAX_PAYMENT, outstanding, &amount) || amount == 0) {
         json_error(resp, 400, "amount must be a positive integer");
         return 0;

@@ -755,16 +755,11 @@ static void test_stderr_has_no_secrets(void)
 
 static int suite_init(void)
 {
-    if (sandbox_start(&g_sb, "main", NULL) != 0)
-        return -1;
-    g_curl = curl_easy_init();
-    return g_curl != NULL ? 0 : -1;
+    return sandbox_start(&g_sb, "main", NULL);
 }
 
 static int suite_cleanup(void)
 {
-    curl_easy_cleanup(g_curl);
-    g_curl = NULL;
     return sandbox_stop(&g_sb) == 0 ? 0 : -1;
 }
 
@@ -799,6 +794,10 @@ int main(int argc, char **argv)
         return 2;
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
+    /* One handle for every suite: reused connections exercise keep-alive. */
+    g_curl = curl_easy_init();
+    if (g_curl == NULL)
+        return 2;
 
     CU_pSuite s = CU_add_suite("sandbox", suite_init, suite_cleanup);
     if (s == NULL ||
@@ -816,7 +815,8 @@ int main(int argc, char **argv)
         CU_add_test(s, "restart with --db keeps state", test_restart_keeps_state) == NULL ||
         CU_add_test(s, "refuses non-loopback --host", test_refuses_non_loopback) == NULL ||
         tsb_add_fault_tests(s) != 0 ||
-        CU_add_test(s, "no secrets on stderr", test_stderr_has_no_secrets) == NULL) {
+        CU_add_test(s, "no secrets on stderr", test_stderr_has_no_secrets) == NULL ||
+        tsb_add_settle_tests() != 0 || tsb_add_notify_tests() != 0) {
         CU_cleanup_registry();
         return 2;
     }
@@ -824,6 +824,7 @@ int main(int argc, char **argv)
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_suites_failed();
     CU_cleanup_registry();
+    curl_easy_cleanup(g_curl);
     curl_global_cleanup();
     if (failed == 0)
         remove_tree(g_tmp);

@@ -69,6 +69,9 @@ int sandbox_start_args(sandbox *sb, const char *name, const char *db,
                        const char *const *extra);
 int sandbox_start(sandbox *sb, const char *name, const char *db);
 int sandbox_stop(sandbox *sb);
+/* True when the sandbox's stderr holds no sanitizer report (UBSan keeps
+ * running after one, so the exit status alone does not tell). */
+bool tsb_stderr_clean(const sandbox *sb);
 
 void http_result_free(http_result *r);
 http_result http(CURL *curl, const sandbox *sb, const char *method, const char *url,
@@ -95,5 +98,8 @@ void advance(const char *query);
 
 /* Test groups of the other files; each returns 0 or -1. */
 int tsb_add_fault_tests(CU_pSuite s);
+/* These add their own suites (each with its own sandbox). */
+int tsb_add_settle_tests(void);
+int tsb_add_notify_tests(void);
 
 #endif

@@ -160,6 +160,23 @@ int sandbox_stop(sandbox *sb)
     return WEXITSTATUS(status);
 }
 
+bool tsb_stderr_clean(const sandbox *sb)
+{
+    FILE *f = fopen(sb->stderr_path, "r");
+    if (f == NULL)
+        return false;
+    char line[2048];
+    bool clean = true;
+    while (fgets(line, sizeof line, f) != NULL) {
+        if (strstr(line, "runtime error:") != NULL || strstr(line, "Sanitizer") != NULL) {
+            fprintf(stderr, "\n  %s: %s", sb->stderr_path, line);
+            clean = false;
+        }
+    }
+    (void)fclose(f);
+    return clean;
+}
+
 /* ---- HTTP ----------------------------------------------------------------------- */
 
 
