@@ -630,7 +630,10 @@ PHP_METHOD(Pmp_Method, fromConfigText)
     method_open(method_from(Z_OBJ_P(return_value)), ZSTR_VAL(plugin), NULL, ZSTR_VAL(yaml),
                 ZSTR_LEN(yaml), origin ? ZSTR_VAL(origin) : "inline", options);
     if (EG(exception)) {
+        /* The engine frees return_value too when an exception is pending:
+         * leave it NULL after freeing the object. */
         zval_ptr_dtor(return_value);
+        ZVAL_NULL(return_value);
         RETURN_THROWS();
     }
 }
@@ -1223,6 +1226,7 @@ static void methods_offers(INTERNAL_FUNCTION_PARAMETERS, int only_eligible)
         if (pmp_methods_check(m->methods, i, &cart, &offer, &err) != PMP_OK) {
             sink_flush(&m->sink);
             zval_ptr_dtor(return_value);
+            ZVAL_NULL(return_value);
             throw_pmp(err.code, &err, "eligible", NULL);
             RETURN_THROWS();
         }

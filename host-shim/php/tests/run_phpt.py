@@ -126,7 +126,9 @@ methods:
         })
         cmd = [a.php, "-n", "-d", "variables_order=EGPCS", a.run_tests,
                "-p", a.php, "-n", "-d", f"extension={os.path.abspath(a.extension)}",
-               "-q", "--show-diff", "--no-color", "-j1", tests]
+               "-q", "--show-diff", "--no-color", "-j1",
+               # e.g. PMP_RUN_TESTS_ARGS=-m: every test under valgrind memcheck
+               *os.environ.get("PMP_RUN_TESTS_ARGS", "").split(), tests]
         proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, cwd=a.work)
         out = proc.stdout.decode("utf-8", "replace")
