@@ -66,7 +66,9 @@ def main():
     # When the sandbox can send result notifications, they go to a port that
     # 012-notify-from-sandbox.phpt listens on (nobody else does: the sends
     # of other tests' orders are refused and resent every second, harmless).
-    helptext = subprocess.run([a.sandbox, "--help"], capture_output=True, text=True).stdout
+    helptext = subprocess.run([a.sandbox, "--help"], capture_output=True, text=True,
+                              env={k: v for k, v in os.environ.items()
+                                   if k != "LD_PRELOAD"}).stdout
     notify_port = str(closed_port()) if "--notify-url" in helptext else ""
     extra = ["--notify-url", f"http://127.0.0.1:{notify_port}/notify",
              "--notify-interval", "1"] if notify_port else []

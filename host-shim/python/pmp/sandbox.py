@@ -58,15 +58,19 @@ class Sandbox:
         args = [self.executable, "--port", "0", "--state-dir",
                 os.path.join(self.workdir, "state"), "--db", ":memory:", "--ready-file", ready,
                 "--quiet", "--shop", f"{self.shop_id}:{self.password}", *self.extra_args]
+        # A preloaded sanitizer runtime (the bindings' tests in a sanitizer
+        # build) is for this interpreter; the sandbox links its own.
+        env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
         self._proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=self._log,
-                                      stderr=subprocess.STDOUT)
+                                      stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + self.ready_timeout
         values = {}
         while time.monotonic() < deadline:
-            if self._proc.poll() is not None:
+            status = self._proc.poll()
+            if status is not None:
+                log = self.log_text()
                 self.stop()
-                raise SandboxError(f"paid-sandbox exited with status {self._proc.returncode}; "
-                                   f"see {self.log_text()!r}")
+                raise SandboxError(f"paid-sandbox exited with status {status}: {log.strip()}")
             if os.path.exists(ready):
                 with open(ready, encoding="utf-8") as f:
                     for line in f:
