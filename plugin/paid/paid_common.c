@@ -85,8 +85,11 @@ int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
                                 "%s: %s may have reached the gateway and its outcome could not "
                                 "be settled (%s); retry with the same order_id",
                                 op->name, call->operation, call->detail);
-        return gw_error_set(op->err, PMP_E_NETWORK, 1, NULL, "%s: %s got no usable answer: %s",
-                            op->name, call->operation, call->detail);
+        /* nothing moved; an answer that came but cannot be read is a protocol
+         * failure, anything else a network one; both may be retried */
+        return gw_error_set(op->err, call->http_status == 200 ? PMP_E_PROTOCOL : PMP_E_NETWORK,
+                            1, NULL, "%s: %s got no usable answer: %s", op->name,
+                            call->operation, call->detail);
     case GW_CALL_PROTOCOL:
         return gw_error_set(op->err, PMP_E_PROTOCOL, 0, NULL, "%s: %s: %s", op->name,
                             call->operation, call->detail);

@@ -252,6 +252,11 @@ static void time_budget_is_honoured(void)
     fake_stop(&g);
 }
 
+static void garbage_answer_to_an_inquiry_is_protocol(void)
+{
+    lost_answer(MODE_GARBAGE, "status", "{\"order_id\":\"FAULT-1\"}", PMP_E_PROTOCOL);
+}
+
 static void forked_child_is_refused(void)
 {
     pid_t pid = fork();
@@ -280,6 +285,7 @@ static const test_case cases[] = {
     {"HTTP 503: outcome unknown", http_503_is_outcome_unknown},
     {"garbage answer: outcome unknown", garbage_answer_is_outcome_unknown},
     {"failed inquiry before capture: network error", inquiry_failure_before_capture_is_network},
+    {"garbage answer to an inquiry: protocol error", garbage_answer_to_an_inquiry_is_protocol},
     {"the operation's time budget is honoured", time_budget_is_honoured},
     {"context used after fork: refused", forked_child_is_refused},
     {NULL, NULL},
