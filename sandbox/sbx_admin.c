@@ -27,6 +27,9 @@
 /* No limit by default: a caller reading last_seq from an unlimited query
  * always gets the newest sequence. With ?limit=N it pages instead. */
 #define MAX_LOG_LIMIT 100000
+/* clock/set may jump further: a test that needs fixed dates (weekdays for
+ * the deposit shift) sets a far-future date in one go. */
+#define MAX_SET_S (36525LL * SBX_DAY_S)
 /* Payments an operator books at once; far above any credit line. */
 #define MAX_PAYMENT 100000000000LL
 
@@ -734,8 +737,8 @@ static int h_clock_set(sbx_app *app, const sbx_request *req, sbx_response *resp)
         json_error(resp, 409, "the clock only moves forward");
         return 0;
     }
-    if (target - now > MAX_ADVANCE_S) {
-        json_error(resp, 400, "at most 3650 days at once");
+    if (target - now > MAX_SET_S) {
+        json_error(resp, 400, "at most 100 years ahead");
         return 0;
     }
     return advance_clock(app, target - now, resp);

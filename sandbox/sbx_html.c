@@ -405,9 +405,12 @@ static void card(sbx_buf *b, const char *id, const char *label, int64_t v, bool 
         yen(shown, sizeof shown, v);
     else
         (void)snprintf(shown, sizeof shown, "%" PRId64, v);
+    /* "-¥22,000", not "¥-22,000". */
+    bool negative = money && shown[0] == '-';
     (void)sbx_buf_printf(b, "<div class=\"card\" data-card=\"%s\" data-value=\"%" PRId64
-                            "\"><b>%s%s</b><span>%s</span></div>",
-                         id, v, money ? "\xc2\xa5" : "", shown, label);
+                            "\"><b>%s%s%s</b><span>%s</span></div>",
+                         id, v, negative ? "-" : "", money ? "\xc2\xa5" : "",
+                         negative ? shown + 1 : shown, label);
 }
 
 int sbx_html_page(sbx_app *app, sbx_response *resp)

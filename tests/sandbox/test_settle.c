@@ -4,7 +4,9 @@
  * payment test values (on time, late, partial, never), dunning steps and
  * suspension, credit line release on payment, and the merchant's deposits
  * with the weekend shift. Runs on its own sandbox with the clock set to a
- * fixed date, so every expected date below is absolute. */
+ * fixed date, so every expected date below is absolute: October 2097 (its
+ * weekdays: December 5 a Thursday, January 5, 2098 a Sunday), far enough
+ * ahead that the forward-only clock can always get there. */
 #include "tsb.h"
 
 #include <stdio.h>
@@ -273,13 +275,13 @@ static json_object *find_event(json_object *adv, const char *kind, const char *i
  * time with the 20th closing (SavePaidBuyer ClosingDay=20). */
 static void test_rules_and_clock(void)
 {
-    json_object *o = set_clock("2030-10-01T10:00:00");
-    CU_ASSERT_STRING_EQUAL(jstr(o, "now"), "2030-10-01T10:00:00");
+    json_object *o = set_clock("2097-10-01T10:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(o, "now"), "2097-10-01T10:00:00");
     json_object_put(o);
     /* Backwards is refused: events already run cannot be undone. */
-    o = admin("POST", "/_sandbox/clock/set?to=2030-09-01T00:00:00", 409);
+    o = admin("POST", "/_sandbox/clock/set?to=2097-09-01T00:00:00", 409);
     json_object_put(o);
-    o = admin("POST", "/_sandbox/clock/set?to=2030-13-01T00:00:00", 400);
+    o = admin("POST", "/_sandbox/clock/set?to=2097-13-01T00:00:00", 400);
     json_object_put(o);
 
     CU_ASSERT_EQUAL_FATAL(save_buyer_closing("A", "alice", ""), 0);
@@ -319,30 +321,30 @@ static void test_rules_and_clock(void)
 
 static void test_first_month(void)
 {
-    /* October 2030. */
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A1", "A", 10000, 1000, "20301005"));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A2", "A", 20000, 2000, "20301020"));
+    /* October 2097. */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A1", "A", 10000, 1000, "20971005"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A2", "A", 20000, 2000, "20971020"));
     CU_ASSERT_PTR_NOT_NULL_FATAL(place("A3", "A", 5000, 500));
     op_expect("PaidCancel", "A3", NULL, "CANCEL");             /* never invoiced */
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A4", "A", 3000, 300, "20301008"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A4", "A", 3000, 300, "20971008"));
     op_expect("PaidReturn", "A4", NULL, "RETURN");             /* returned before closing */
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("N1", "N", 40000, 4000, "20301010"));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("L1", "L", 30000, 3000, "20301015"));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("P1", "P", 10000, 1000, "20301012"));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("T1", "T", 7000, 700, "20301015"));   /* Sep 21-Oct 20 */
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("T2", "T", 8000, 800, "20301025"));   /* Oct 21-Nov 20 */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("N1", "N", 40000, 4000, "20971010"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("L1", "L", 30000, 3000, "20971015"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("P1", "P", 10000, 1000, "20971012"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("T1", "T", 7000, 700, "20971015"));   /* Sep 21-Oct 20 */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("T2", "T", 8000, 800, "20971025"));   /* Oct 21-Nov 20 */
     /* Shipped but not paid: the line stays reserved (released on payment). */
     check_buyer("A", "AVAILABLE", 1000000 - 33000, false, "");
 
-    json_object *adv = set_clock("2030-11-01T10:00:00");
+    json_object *adv = set_clock("2097-11-01T10:00:00");
     CU_ASSERT(events_in_order(adv));
     json_object *closing = find_event(adv, "buyer.closing", "buyer_id", "A");
     CU_ASSERT_PTR_NOT_NULL(closing);
-    CU_ASSERT_STRING_EQUAL(jstr(closing, "time"), "2030-11-01T00:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(closing, "time"), "2097-11-01T00:00:00");
     CU_ASSERT_EQUAL(jint(closing, "amount"), 33000);
     json_object *issue = find_event(adv, "invoice.issue", "buyer_id", "T");
     CU_ASSERT_PTR_NOT_NULL(issue);
-    CU_ASSERT_STRING_EQUAL(jstr(issue, "time"), "2030-10-21T09:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(issue, "time"), "2097-10-21T09:00:00");
     json_object_put(adv);
 
     json_object *inv = invoices_of("A");
@@ -350,31 +352,31 @@ static void test_first_month(void)
     json_object *a = json_object_array_get_idx(inv, 0);
     char a_invoice[32];
     fmt(a_invoice, sizeof a_invoice, "%s", jstr(a, "invoice_id"));
-    check_invoice(a, "2030-10-01", "2030-10-31", "2030-11-01", "2030-11-30", 30000, 3000, 2);
+    check_invoice(a, "2097-10-01", "2097-10-31", "2097-11-01", "2097-11-30", 30000, 3000, 2);
     CU_ASSERT_STRING_EQUAL(jstr(a, "state"), "issued");
     json_object *l = line_of(a, find_order("A1"), "SALES");
     CU_ASSERT_EQUAL(jint(l, "amount"), 10000);
     CU_ASSERT_EQUAL(jint(l, "tax"), 1000);
-    CU_ASSERT_STRING_EQUAL(jstr(l, "date"), "2030-10-05");
+    CU_ASSERT_STRING_EQUAL(jstr(l, "date"), "2097-10-05");
     CU_ASSERT_PTR_NULL(line_of(a, find_order("A3"), "SALES"));
     CU_ASSERT_PTR_NULL(line_of(a, find_order("A4"), "SALES"));
     json_object_put(inv);
 
     inv = invoices_of("T");
     CU_ASSERT_EQUAL_FATAL(count(inv), 1);
-    check_invoice(json_object_array_get_idx(inv, 0), "2030-09-21", "2030-10-20", "2030-10-21",
-                  "2030-11-30", 7000, 700, 1);
+    check_invoice(json_object_array_get_idx(inv, 0), "2097-09-21", "2097-10-20", "2097-10-21",
+                  "2097-11-30", 7000, 700, 1);
     json_object_put(inv);
     inv = invoices_of("N");
     CU_ASSERT_EQUAL_FATAL(count(inv), 1);
-    check_invoice(json_object_array_get_idx(inv, 0), "2030-10-01", "2030-10-31", "2030-11-01",
-                  "2030-11-30", 40000, 4000, 1);
+    check_invoice(json_object_array_get_idx(inv, 0), "2097-10-01", "2097-10-31", "2097-11-01",
+                  "2097-11-30", 40000, 4000, 1);
     json_object_put(inv);
 
     /* One statement per closing rule and period; both paid on December 5. */
-    check_deposit("2030-10-31", "end", "2030-12-05", 33000 + 44000 + 33000 + 11000, 0,
+    check_deposit("2097-10-31", "end", "2097-12-05", 33000 + 44000 + 33000 + 11000, 0,
                   "scheduled");
-    check_deposit("2030-10-20", "20", "2030-12-05", 7700, 0, "scheduled");
+    check_deposit("2097-10-20", "20", "2097-12-05", 7700, 0, "scheduled");
 
     /* The order record points at its invoice. */
     char path[128];
@@ -387,29 +389,29 @@ static void test_first_month(void)
 
 static void test_second_month(void)
 {
-    /* November 2030: a return and a lowering after invoicing, new sales. */
+    /* November 2097: a return and a lowering after invoicing, new sales. */
     op_expect("PaidReturn", "A2", NULL, "RETURN");
     op_expect("PaidChange", "A1", "&Amount=9000&Tax=900", "SALES");
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A5", "A", 50000, 5000, "20301110"));
-    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("T3", "T", 6000, 600, "20301118"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("A5", "A", 50000, 5000, "20971110"));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ship("T3", "T", 6000, 600, "20971118"));
     /* The return gave its 22,000 back at once; A1 still holds its 9,900. */
     check_buyer("A", "AVAILABLE", 1000000 - 9900 - 55000, false, "");
 
-    json_object *adv = set_clock("2030-12-01T10:00:00");
+    json_object *adv = set_clock("2097-12-01T10:00:00");
     CU_ASSERT(events_in_order(adv));
     json_object *pay = find_event(adv, "invoice.payment", "buyer_id", "A");
     CU_ASSERT_PTR_NOT_NULL(pay);
-    CU_ASSERT_STRING_EQUAL(jstr(pay, "time"), "2030-11-30T12:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(pay, "time"), "2097-11-30T12:00:00");
     CU_ASSERT_EQUAL(jint(pay, "amount"), 33000);
     json_object *half = find_event(adv, "invoice.payment", "buyer_id", "P");
     CU_ASSERT_EQUAL(jint(half, "amount"), 5500);
     json_object *due = find_event(adv, "invoice.due", "buyer_id", "N");
     CU_ASSERT_PTR_NOT_NULL(due);
-    CU_ASSERT_STRING_EQUAL(jstr(due, "time"), "2030-12-01T00:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(due, "time"), "2097-12-01T00:00:00");
     json_object *remind = find_event(adv, "invoice.dunning", "buyer_id", "N");
     CU_ASSERT_PTR_NOT_NULL(remind);
     CU_ASSERT_STRING_EQUAL(jstr(remind, "result"), "reminder");
-    CU_ASSERT_STRING_EQUAL(jstr(remind, "time"), "2030-12-01T09:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(remind, "time"), "2097-12-01T09:00:00");
     json_object_put(adv);
 
     /* A paid on time: its October invoice is paid; the line A1 held is free. */
@@ -421,7 +423,7 @@ static void test_second_month(void)
     /* November: A5 and the two adjustments (the bill was 33,000, the buyer
      * keeps 9,900 of it). */
     json_object *nov = json_object_array_get_idx(inv, 1);
-    check_invoice(nov, "2030-11-01", "2030-11-30", "2030-12-01", "2030-12-31",
+    check_invoice(nov, "2097-11-01", "2097-11-30", "2097-12-01", "2097-12-31",
                   50000 - 20000 - 1000, 5000 - 2000 - 100, 3);
     json_object *ret = line_of(nov, find_order("A2"), "RETURN");
     CU_ASSERT_EQUAL(jint(ret, "total"), -22000);
@@ -452,21 +454,21 @@ static void test_second_month(void)
     inv = invoices_of("T");
     CU_ASSERT_EQUAL_FATAL(count(inv), 2);
     CU_ASSERT_STRING_EQUAL(jstr(json_object_array_get_idx(inv, 0), "state"), "paid");
-    check_invoice(json_object_array_get_idx(inv, 1), "2030-10-21", "2030-11-20", "2030-11-21",
-                  "2030-12-31", 14000, 1400, 2);
+    check_invoice(json_object_array_get_idx(inv, 1), "2097-10-21", "2097-11-20", "2097-11-21",
+                  "2097-12-31", 14000, 1400, 2);
     json_object_put(inv);
 
     /* November's statement: A5 in full, the return and the lowering
-     * deducted; January 5, 2031 is a Sunday, so Monday the 6th. */
-    check_deposit("2030-11-30", "end", "2031-01-06", 55000, 22000 + 1100, "scheduled");
-    check_deposit("2030-11-20", "20", "2031-01-06", 15400, 0, "scheduled");
+     * deducted; January 5, 2098 is a Sunday, so Monday the 6th. */
+    check_deposit("2097-11-30", "end", "2098-01-06", 55000, 22000 + 1100, "scheduled");
+    check_deposit("2097-11-20", "20", "2098-01-06", 15400, 0, "scheduled");
 }
 
 static void test_deposits_and_dunning(void)
 {
     /* December 5: the October statements are paid in full, N's and P's
      * unpaid invoices included. */
-    json_object *adv = set_clock("2030-12-06T10:00:00");
+    json_object *adv = set_clock("2097-12-06T10:00:00");
     json_object *events = NULL;
     CU_ASSERT(json_object_object_get_ex(adv, "events", &events));
     size_t deposits = 0;
@@ -474,25 +476,25 @@ static void test_deposits_and_dunning(void)
         json_object *e = json_object_array_get_idx(events, i);
         if (strcmp(jstr(e, "kind"), "deposit.pay") == 0) {
             deposits++;
-            CU_ASSERT_STRING_EQUAL(jstr(e, "time"), "2030-12-05T09:00:00");
+            CU_ASSERT_STRING_EQUAL(jstr(e, "time"), "2097-12-05T09:00:00");
         }
     }
     CU_ASSERT_EQUAL(deposits, 2);
     json_object_put(adv);
-    check_deposit("2030-10-31", "end", "2030-12-05", 121000, 0, "paid");
-    check_deposit("2030-10-20", "20", "2030-12-05", 7700, 0, "paid");
+    check_deposit("2097-10-31", "end", "2097-12-05", 121000, 0, "paid");
+    check_deposit("2097-10-20", "20", "2097-12-05", 7700, 0, "paid");
 
     /* Second reminder ten days after the due date. */
-    adv = set_clock("2030-12-11T10:00:00");
+    adv = set_clock("2097-12-11T10:00:00");
     json_object_put(adv);
     check_buyer("N", "SUSPENDED", 0, true, "second_reminder");
     check_buyer("L", "SUSPENDED", 0, true, "second_reminder");
 
     /* L pays on December 12: available again, its whole line free. */
-    adv = set_clock("2030-12-13T10:00:00");
+    adv = set_clock("2097-12-13T10:00:00");
     json_object *paid = find_event(adv, "invoice.payment", "buyer_id", "L");
     CU_ASSERT_PTR_NOT_NULL(paid);
-    CU_ASSERT_STRING_EQUAL(jstr(paid, "time"), "2030-12-12T12:00:00");
+    CU_ASSERT_STRING_EQUAL(jstr(paid, "time"), "2097-12-12T12:00:00");
     json_object_put(adv);
     check_buyer("L", "AVAILABLE", 1000000, false, "");
     json_object *inv = invoices_of("L");
@@ -502,7 +504,7 @@ static void test_deposits_and_dunning(void)
     json_object_put(inv);
 
     /* Collection thirty days after the due date; N's line stays held. */
-    adv = set_clock("2030-12-31T10:00:00");
+    adv = set_clock("2097-12-31T10:00:00");
     json_object_put(adv);
     check_buyer("N", "SUSPENDED", 0, true, "collection");
     json_object *b = buyer_record("N");
@@ -510,8 +512,8 @@ static void test_deposits_and_dunning(void)
     CU_ASSERT_EQUAL(jint(b, "overdue_amount"), 44000);
     json_object_put(b);
 
-    /* January 6, 2031 (Monday): November's statement, deductions applied. */
-    adv = set_clock("2031-01-07T10:00:00");
+    /* January 6, 2098 (Monday): November's statement, deductions applied. */
+    adv = set_clock("2098-01-07T10:00:00");
     json_object *dep = NULL;
     json_object *list = NULL;
     CU_ASSERT(json_object_object_get_ex(adv, "events", &list));
@@ -522,9 +524,9 @@ static void test_deposits_and_dunning(void)
     }
     CU_ASSERT_PTR_NOT_NULL(dep);
     if (dep != NULL)
-        CU_ASSERT_STRING_EQUAL(jstr(dep, "time"), "2031-01-06T09:00:00");
+        CU_ASSERT_STRING_EQUAL(jstr(dep, "time"), "2098-01-06T09:00:00");
     json_object_put(adv);
-    check_deposit("2030-11-30", "end", "2031-01-06", 55000, 23100, "paid");
+    check_deposit("2097-11-30", "end", "2098-01-06", 55000, 23100, "paid");
     /* A paid November's 31,900 on December 31: A5's line is free too. */
     check_buyer("A", "AVAILABLE", 1000000, false, "");
 
