@@ -6,6 +6,7 @@
 #include "sbx_http.h"
 #include "sbx_log.h"
 #include "sbx_notify.h"
+#include "sbx_settle.h"
 #include "sbx_store.h"
 #include "sbx_tls.h"
 
@@ -84,6 +85,24 @@ fail:
     return -1;
 }
 
+/* A database written before settlement existed has buyers without a
+ * scheduled closing; give them one before the first request. */
+static int bootstrap_settlement(sbx_app *app)
+{
+    sbx_store *s = app->store;
+    sbx_store_lock(s);
+    int rc = -1;
+    if (sbx_store_begin(s) == 0 && sbx_settle_bootstrap(app, sbx_store_now(s)) == 0 &&
+        sbx_store_commit(s) == 0)
+        rc = 0;
+    else
+        sbx_store_rollback(s);
+    sbx_store_unlock(s);
+    if (rc != 0)
+        sbx_log_error("cannot schedule the buyers' closings");
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     sbx_config cfg;
@@ -146,6 +165,8 @@ int main(int argc, char **argv)
         goto close_store;
     sbx_app app = {store, cfg.shops, cfg.nshops, base_url, faults, &cfg.rules, notifier,
                    cfg.notify_url != NULL};
+    if (bootstrap_settlement(&app) != 0)
+        goto stop_notifier;
     sbx_http *http = NULL;
     uint16_t port = 0;
     if (sbx_http_start(&app, &cfg, cfg.plain_http ? NULL : tls.cert_pem,

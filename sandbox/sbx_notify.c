@@ -279,8 +279,12 @@ static int64_t deliver_due(sbx_notifier *n)
                 next = now_ms + (int64_t)n->interval_s * 1000;
         }
         sbx_store_lock(n->store);
-        if (sbx_store_notification_record(n->store, &a, state, next) != 0)
+        if (sbx_store_begin(n->store) != 0 ||
+            sbx_store_notification_record(n->store, &a, state, next) != 0 ||
+            sbx_store_commit(n->store) != 0) {
+            sbx_store_rollback(n->store);
             sbx_log_error("notification %lld: cannot record the attempt", (long long)note.id);
+        }
         sbx_store_unlock(n->store);
         sbx_log_request("notify #%lld order=%s status=%s -> HTTP %d %s%s%s%s",
                         (long long)note.id, note.order_id[0] != '\0' ? note.order_id : "-",

@@ -178,6 +178,20 @@ int sbx_settle_buyer_added(sbx_app *app, const sbx_buyer *b, int64_t now)
                             sbx_period_end(b->closing, sbx_date_of(now)));
 }
 
+int sbx_settle_bootstrap(sbx_app *app, int64_t now)
+{
+    sbx_buyer_key *keys = NULL;
+    size_t n = 0;
+    if (sbx_store_buyers_without_pending(app->store, SBX_EV_CLOSING, &keys, &n) != 0)
+        return -1;
+    int result = 0;
+    for (size_t i = 0; i < n && result == 0; i++)
+        result = schedule_closing(app, keys[i].shop_id, keys[i].buyer_id,
+                                  sbx_period_end(keys[i].closing, sbx_date_of(now)));
+    free(keys);
+    return result;
+}
+
 int sbx_settle_set_closing(sbx_app *app, sbx_buyer *b, int closing, int64_t now)
 {
     if (b->closing == closing)

@@ -40,6 +40,9 @@ bool sbx_deposit_no_parse(const char *s, int64_t *id);
 /* The following run with the store lock held inside a transaction; each
  * returns 0 or -1 (internal error). */
 
+/* At start-up: every buyer without a pending closing (a database from a
+ * sandbox that had no settlement) gets one. */
+int sbx_settle_bootstrap(sbx_app *app, int64_t now);
 /* A new buyer: schedules its first closing. */
 int sbx_settle_buyer_added(sbx_app *app, const sbx_buyer *b, int64_t now);
 /* Changes b->closing (the caller saves b) and moves its next closing. */

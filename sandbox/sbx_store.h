@@ -286,6 +286,16 @@ typedef int (*sbx_payment_cb)(void *ctx, const sbx_payment *p);
 int sbx_store_payment_foreach(sbx_store *s, int64_t invoice_id, sbx_payment_cb cb,
                               void *ctx);
 
+/* Buyers that have no pending event of kind (e.g. no next closing
+ * because the database was written by an older sandbox). */
+typedef struct sbx_buyer_key {
+    char shop_id[16];
+    char buyer_id[24];
+    int closing;
+} sbx_buyer_key;
+int sbx_store_buyers_without_pending(sbx_store *s, const char *kind, sbx_buyer_key **out,
+                                     size_t *n);
+
 /* ---- notifications (sbx_store_notify.c) ---- */
 
 void sbx_notification_clear(sbx_notification *n);  /* NULL-safe */

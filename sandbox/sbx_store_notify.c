@@ -119,24 +119,11 @@ int64_t sbx_store_notification_next_time(sbx_store *s)
 int sbx_store_notification_record(sbx_store *s, const sbx_notify_attempt *a,
                                   const char *state, int64_t next_attempt_ms)
 {
-    sqlite3_stmt *st = sbx_db_prep(s, "INSERT INTO notify_attempts(notification_id, at_ms, "
-                                      "http_status, answer, error, duplicate, acknowledged) "
-                                      "VALUES (?,?,?,?,?,?,?)");
-    if (st == NULL)
-        return -1;
-    sqlite3_bind_int64(st, 1, a->notification_id);
-    sqlite3_bind_int64(st, 2, a->at_ms);
-    sqlite3_bind_int(st, 3, a->http_status);
-    sbx_db_bind_text(st, 4, a->answer);
-    sbx_db_bind_text(st, 5, a->error);
-    sqlite3_bind_int(st, 6, a->duplicate ? 1 : 0);
-    sqlite3_bind_int(st, 7, a->acknowledged ? 1 : 0);
-    if (sbx_db_step_done(s, st, "attempt insert") != 0)
-        return -1;
-    st = sbx_db_prep(s, "UPDATE notifications SET state = ?, next_attempt_ms = ?, "
-                        "attempts = attempts + ?, duplicates = duplicates + ?, "
-                        "pending_duplicates = MAX(pending_duplicates - ?, 0), "
-                        "last_http_status = ?, last_answer = ?, last_error = ? WHERE id = ?");
+    sqlite3_stmt *st = sbx_db_prep(s, "UPDATE notifications SET state = ?, next_attempt_ms = ?, "
+                                      "attempts = attempts + ?, duplicates = duplicates + ?, "
+                                      "pending_duplicates = MAX(pending_duplicates - ?, 0), "
+                                      "last_http_status = ?, last_answer = ?, last_error = ? "
+                                      "WHERE id = ?");
     if (st == NULL)
         return -1;
     int dup = a->duplicate ? 1 : 0;
@@ -149,7 +136,24 @@ int sbx_store_notification_record(sbx_store *s, const sbx_notify_attempt *a,
     sbx_db_bind_text(st, 7, a->answer);
     sbx_db_bind_text(st, 8, a->error);
     sqlite3_bind_int64(st, 9, a->notification_id);
-    return sbx_db_step_done(s, st, "notification update");
+    if (sbx_db_step_done(s, st, "notification update") != 0)
+        return -1;
+    /* Gone meanwhile (a reset while the send was under way): nothing to
+     * attach the attempt to. */
+    if (sqlite3_changes(s->db) == 0)
+        return 0;
+    st = sbx_db_prep(s, "INSERT INTO notify_attempts(notification_id, at_ms, http_status, "
+                        "answer, error, duplicate, acknowledged) VALUES (?,?,?,?,?,?,?)");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, a->notification_id);
+    sqlite3_bind_int64(st, 2, a->at_ms);
+    sqlite3_bind_int(st, 3, a->http_status);
+    sbx_db_bind_text(st, 4, a->answer);
+    sbx_db_bind_text(st, 5, a->error);
+    sqlite3_bind_int(st, 6, dup);
+    sqlite3_bind_int(st, 7, a->acknowledged ? 1 : 0);
+    return sbx_db_step_done(s, st, "attempt insert");
 }
 
 int sbx_store_notification_add_duplicate(sbx_store *s, int64_t id)

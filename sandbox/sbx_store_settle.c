@@ -553,3 +553,51 @@ int sbx_store_payment_foreach(sbx_store *s, int64_t invoice_id, sbx_payment_cb c
     payment_iter it = {cb, ctx};
     return sbx_db_each(s, st, "payment list", payment_row, &it);
 }
+
+/* ---- start-up ----------------------------------------------------------------------------- */
+
+typedef struct key_vec {
+    sbx_buyer_key *v;
+    size_t n, cap;
+} key_vec;
+
+static int key_row(void *ctx, sqlite3_stmt *st)
+{
+    key_vec *kv = ctx;
+    if (kv->n == kv->cap) {
+        size_t ncap = kv->cap != 0 ? kv->cap * 2 : 16;
+        sbx_buyer_key *p = realloc(kv->v, ncap * sizeof *p);
+        if (p == NULL)
+            return -1;
+        kv->v = p;
+        kv->cap = ncap;
+    }
+    sbx_buyer_key *k = &kv->v[kv->n++];
+    sbx_db_col_copy(st, 0, k->shop_id, sizeof k->shop_id);
+    sbx_db_col_copy(st, 1, k->buyer_id, sizeof k->buyer_id);
+    k->closing = sqlite3_column_int(st, 2);
+    return 0;
+}
+
+int sbx_store_buyers_without_pending(sbx_store *s, const char *kind, sbx_buyer_key **out,
+                                     size_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    sqlite3_stmt *st = sbx_db_prep(s, "SELECT shop_id, buyer_id, closing FROM buyers b "
+                                      "WHERE NOT EXISTS (SELECT 1 FROM events e "
+                                      "WHERE e.done_at IS NULL AND e.kind = ? "
+                                      "AND e.shop_id = b.shop_id AND e.ref = b.buyer_id) "
+                                      "ORDER BY id");
+    if (st == NULL)
+        return -1;
+    sbx_db_bind_text(st, 1, kind);
+    key_vec kv = {NULL, 0, 0};
+    if (sbx_db_each(s, st, "buyers without event", key_row, &kv) != 0) {
+        free(kv.v);
+        return -1;
+    }
+    *out = kv.v;
+    *n = kv.n;
+    return 0;
+}

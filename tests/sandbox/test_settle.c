@@ -114,11 +114,13 @@ static void op_expect(const char *op, const char *name, const char *extra, const
     order *o = find_order(name);
     CU_ASSERT_PTR_NOT_NULL_FATAL(o);
     char *r = order_op(op, o, extra);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
     char want[40];
     fmt(want, sizeof want, "Status=%s", status);
-    if (strstr(r, want) == NULL)
+    bool ok = strstr(r, want) != NULL;
+    if (!ok)
         fprintf(stderr, "\n  %s %s: %s\n", op, name, r);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r, want));
+    CU_ASSERT(ok);
     free(r);
 }
 
