@@ -9,9 +9,9 @@
  *    names a line, a line the text has; nothing stays allocated;
  *  - a success yields a configuration that keeps the documented promises:
  *    base_url is https:// (or http:// to localhost, [::1] or 127.x.x.x, not
- *    to a name that only starts with "127.", no user info) and ends with '/'; shop id and password are present and alphanumeric (13 / 10);
- *    timeouts, retries, level and max_amount are within their ranges; every
- *    status-map entry maps to a known word; at least one decline prefix;
+ *    to a name that only starts with "127.", no user info) and ends with '/'; shop id and password
+ * are present and alphanumeric (13 / 10); timeouts, retries, level and max_amount are within their
+ * ranges; every status-map entry maps to a known word; at least one decline prefix;
  *  - releasing a loaded configuration frees every allocation;
  *  - failing the N-th allocation (for each N the load makes, up to 256)
  *    gives a clean failure that leaks nothing. */

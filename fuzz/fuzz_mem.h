@@ -10,11 +10,11 @@
 #include "gw_mem.h"
 
 typedef struct fuzz_mem {
-    gw_mem mem;      /* hand &mem to the code under test */
-    long live;       /* allocations not yet freed */
-    long calls;      /* allocation calls (alloc and realloc) so far */
-    long fail_at;    /* 1-based call number that fails; 0: none */
-    int failed;      /* the failing call happened */
+    gw_mem mem;   /* hand &mem to the code under test */
+    long live;    /* allocations not yet freed */
+    long calls;   /* allocation calls (alloc and realloc) so far */
+    long fail_at; /* 1-based call number that fails; 0: none */
+    int failed;   /* the failing call happened */
 } fuzz_mem;
 
 /** Sets m up with no failure armed and zero counts. */

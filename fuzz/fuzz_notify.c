@@ -19,7 +19,8 @@
  *    status word the accessor returns, and (except for the connectivity
  *    test) a 64-hex event_key that is the same when the same body comes
  *    again;
- *  - on failure *out is NULL and pmp_error holds the code and a message;
+ *  - on failure *out is NULL and pmp_error holds the code and a message
+ *    (for bad headers, the JSON parser's own words);
  *  - the shop password appears in no log line, message or result. */
 #include <json-c/json.h>
 #include <string.h>
@@ -101,6 +102,10 @@ static int32_t notify_once(pmp_ctx *ctx, int confirm, const char *headers, size_
         FUZZ_CHECK(err.code == rc);
         FUZZ_CHECK(memchr(err.message, '\0', sizeof(err.message)) && err.message[0]);
         FUZZ_CHECK(own_secret || !fuzz_has_secret(err.message, strlen(err.message)));
+        /* A headers error carries the JSON parser's own words (it once
+         * formatted the message into itself). */
+        if (!strncmp(err.message, "notify: headers: ", 17))
+            FUZZ_CHECK(!strncmp(err.message + 17, "request: ", 9));
     }
     FUZZ_CHECK(!fuzz_secret_logged() || own_secret);
     return rc;

@@ -37,8 +37,8 @@ static void on_log(void *user_data, int32_t level, const char *msg, size_t len)
         g_secret_logged = 1;
 }
 
-static const pmp_host_services g_host = {sizeof(pmp_host_services), 0, NULL, on_log, NULL, NULL,
-                                         NULL};
+static const pmp_host_services g_host = {
+    sizeof(pmp_host_services), 0, NULL, on_log, NULL, NULL, NULL};
 
 const pmp_api *fuzz_api(void)
 {

@@ -42,10 +42,14 @@ static pmp_operation_fn operation(const char *name, size_t len)
         const char *name;
         pmp_operation_fn fn;
     } ops[] = {
-        {"capabilities", g_api->capabilities}, {"enroll", g_api->enroll},
-        {"payer_status", g_api->payer_status}, {"authorize", g_api->authorize},
-        {"capture", g_api->capture},           {"void", g_api->void_order},
-        {"refund", g_api->refund},             {"adjust", g_api->adjust},
+        {"capabilities", g_api->capabilities},
+        {"enroll", g_api->enroll},
+        {"payer_status", g_api->payer_status},
+        {"authorize", g_api->authorize},
+        {"capture", g_api->capture},
+        {"void", g_api->void_order},
+        {"refund", g_api->refund},
+        {"adjust", g_api->adjust},
         {"status", g_api->status},
     };
     size_t i;

@@ -55,14 +55,18 @@ static int event_key(const gw_resp *r, char out[65])
 static int32_t check_headers(paid_op *op, const char *headers, size_t len)
 {
     json_object *h = NULL;
+    pmp_error why;
     int32_t rc;
 
     if (!headers || !len)
         return PMP_OK;
-    if ((rc = gw_req_parse(headers, len, &h, op->err)) != PMP_OK) {
-        gw_error_set(op->err, rc, 0, NULL, "notify: headers: %s", op->err ? op->err->message : "");
-        return rc;
-    }
+    /* The parser's message goes into a struct of our own: formatting the
+     * host's message into itself overlaps, and a host's pmp_error may be
+     * too small to have a message at all. */
+    memset(&why, 0, sizeof(why));
+    why.struct_size = sizeof(why);
+    if ((rc = gw_req_parse(headers, len, &h, &why)) != PMP_OK)
+        return gw_error_set(op->err, rc, 0, NULL, "notify: headers: %s", why.message);
     json_object_object_foreach(h, key, val)
     {
         if (!strcasecmp(key, "content-type") && json_object_is_type(val, json_type_string) &&
