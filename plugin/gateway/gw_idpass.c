@@ -109,6 +109,8 @@ static int exchange(const gw_client *c, gw_call *call, const char *url, const gw
             opts.connect_timeout_ms = (long)left;
     }
     outcome = gw_http_post(&opts, c->mem, url, gw_buf_cstr(body), body->len, &reply);
+    if (outcome == GW_HTTP_ANSWERED || outcome == GW_HTTP_UNKNOWN)
+        call->sent = 1;
     call->http_status = reply.status;
     snprintf(call->detail, sizeof(call->detail), "%s", reply.detail);
     if (outcome != GW_HTTP_ANSWERED) {
@@ -178,6 +180,7 @@ int gw_idpass_call(const gw_client *c, gw_call *call)
 
     memset(&call->resp, 0, sizeof(call->resp));
     call->attempts = 0;
+    call->sent = 0;
     call->http_status = 0;
     call->detail[0] = '\0';
     if ((size_t)snprintf(url, sizeof(url), "%s%s.idPass", c->cfg->base_url, call->operation) >=

@@ -49,6 +49,7 @@ typedef struct gw_call {
     /* out */
     gw_resp resp; /* valid for OK and ERROR; release with gw_call_release */
     long http_status;
+    int sent; /* the request may have reached the gateway */
     int attempts;
     size_t bad_field; /* for BAD_INPUT */
     char detail[256]; /* why, for NOT_SENT/UNKNOWN/TLS/PROTOCOL */

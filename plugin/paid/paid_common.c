@@ -37,6 +37,24 @@ void paid_op_end(paid_op *op)
     op->calls = NULL;
 }
 
+/* Calls that only read the gateway's state. */
+static int reads_only(const char *operation)
+{
+    return !strcmp(operation, "SearchTradeMulti") || !strcmp(operation, "CheckPaidBuyer") ||
+           !strcmp(operation, "CheckPaidRestAmount");
+}
+
+int32_t paid_nomem(paid_op *op)
+{
+    if (op->maybe_changed)
+        return gw_error_set(op->err, PMP_E_OUTCOME_UNKNOWN, 1, NULL,
+                            "%s: out of memory after a request that may have changed the order "
+                            "reached the gateway; retry the same request",
+                            op->name);
+    return gw_error_set(op->err, PMP_E_NOMEM, 0, NULL, "%s: out of memory; nothing was sent",
+                        op->name);
+}
+
 int paid_call(paid_op *op, gw_call *call)
 {
     int rc;
@@ -44,6 +62,8 @@ int paid_call(paid_op *op, gw_call *call)
     json_object_array_add(op->calls, json_object_new_string(call->operation));
     call->deadline_ms = op->deadline_ms;
     rc = gw_idpass_call(&op->ctx->client, call);
+    if (call->sent && !reads_only(call->operation))
+        op->maybe_changed = 1;
     if (rc == GW_CALL_ERROR)
         gw_resp_error_join(&call->resp, op->gateway_errors, sizeof(op->gateway_errors));
     return rc;
@@ -78,7 +98,7 @@ int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
                             "%s: TLS to the gateway failed (nothing sent): %s", op->name,
                             call->detail);
     case GW_CALL_NOMEM:
-        return gw_error_set(op->err, PMP_E_NOMEM, 0, NULL, "out of memory");
+        return paid_nomem(op);
     case GW_CALL_UNKNOWN:
         if (mutating)
             return gw_error_set(op->err, PMP_E_OUTCOME_UNKNOWN, 1, NULL,
@@ -87,9 +107,9 @@ int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
                                 op->name, call->operation, call->detail);
         /* nothing moved; an answer that came but cannot be read is a protocol
          * failure, anything else a network one; both may be retried */
-        return gw_error_set(op->err, call->http_status == 200 ? PMP_E_PROTOCOL : PMP_E_NETWORK,
-                            1, NULL, "%s: %s got no usable answer: %s", op->name,
-                            call->operation, call->detail);
+        return gw_error_set(op->err, call->http_status == 200 ? PMP_E_PROTOCOL : PMP_E_NETWORK, 1,
+                            NULL, "%s: %s got no usable answer: %s", op->name, call->operation,
+                            call->detail);
     case GW_CALL_PROTOCOL:
         return gw_error_set(op->err, PMP_E_PROTOCOL, 0, NULL, "%s: %s: %s", op->name,
                             call->operation, call->detail);
@@ -122,7 +142,7 @@ int32_t paid_result(paid_op *op, const char *status, json_object *doc, pmp_resul
     size_t len;
 
     if (!doc)
-        return gw_error_set(op->err, PMP_E_NOMEM, 0, NULL, "out of memory");
+        return paid_nomem(op);
     /* operation and status first, so a human reading the JSON sees them. */
     json_object_object_add(doc, "operation", json_object_new_string(op->name));
     json_object_object_add(doc, "status", json_object_new_string(status));
@@ -149,7 +169,7 @@ nomem:
         gw_free(mem, res);
     }
     json_object_put(doc);
-    return gw_error_set(op->err, PMP_E_NOMEM, 0, NULL, "out of memory");
+    return paid_nomem(op);
 }
 
 void paid_json_str(json_object *o, const char *key, const char *v)

@@ -81,6 +81,7 @@ typedef struct paid_op {
     const char *name;    /* "authorize", ... */
     json_object *calls;  /* array of operation names */
     int64_t deadline_ms; /* gw_now_ms() by which the operation must end */
+    int maybe_changed;   /* a call that can change the gateway's state was sent */
     char gateway_errors[96];
 } paid_op;
 
@@ -94,6 +95,9 @@ int paid_call(paid_op *op, gw_call *call);
  *  whether the call could have moved money (decides NETWORK vs UNKNOWN). */
 int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating);
 
+/** The error for running out of memory: PMP_E_NOMEM while nothing that can
+ *  change the gateway's state was sent, else PMP_E_OUTCOME_UNKNOWN. */
+int32_t paid_nomem(paid_op *op);
 /** Builds the result: adds operation, status and gateway_calls to doc (which
  *  it consumes) and copies the text into the host's memory. */
 int32_t paid_result(paid_op *op, const char *status, json_object *doc, pmp_result **out);
