@@ -189,35 +189,24 @@ static void give_back(CURL *easy)
         curl_easy_cleanup(easy);
 }
 
-/* The request body, handed to libcurl through a read callback that cannot
- * rewind. With CURLOPT_POSTFIELDS libcurl silently sends a POST again when a
- * reused connection dies without an answer, which for a money-moving call is
- * a blind resend; a body it cannot rewind makes that a failure
- * (CURLE_SEND_FAIL_REWIND) that the idPass client settles by inquiry. */
-typedef struct upload {
-    const char *data;
-    size_t len;
-    size_t pos;
-} upload;
-
-static size_t on_read(char *dst, size_t size, size_t nmemb, void *user)
+/* libcurl resends a request by itself when a reused connection dies
+ * without an answer: a fresh connection, the same POST again. For a
+ * money-moving call that is a blind resend, so every attempt after the first
+ * within one transfer is refused here, just before it would be sent (the
+ * pre-request callback runs once per attempt); the transfer then fails and
+ * the idPass client settles the outcome by inquiry. The body itself goes
+ * through CURLOPT_POSTFIELDS, so that libcurl writes headers and body in one
+ * TLS record; a body from a read callback costs a second write per request. */
+static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port)
 {
-    upload *u = user;
-    size_t room = size * nmemb, n = u->len - u->pos;
+    int *attempts = user;
 
-    if (n > room)
-        n = room;
-    memcpy(dst, u->data + u->pos, n);
-    u->pos += n;
-    return n;
-}
-
-static int on_seek(void *user, curl_off_t offset, int origin)
-{
-    (void)user;
-    (void)offset;
-    (void)origin;
-    return CURL_SEEKFUNC_CANTSEEK;
+    (void)primary_ip;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    return ++*attempts > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
@@ -278,7 +267,7 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
 {
     CURL *easy;
     CURLcode cc;
-    upload up = {body, len, 0};
+    int attempts = 0;
     char errbuf[CURL_ERROR_SIZE];
     curl_off_t total_us = 0;
     long connects = 0;
@@ -294,10 +283,10 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
     errbuf[0] = '\0';
     curl_easy_setopt(easy, CURLOPT_URL, url);
     curl_easy_setopt(easy, CURLOPT_POST, 1L);
-    curl_easy_setopt(easy, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(easy, CURLOPT_READDATA, &up);
-    curl_easy_setopt(easy, CURLOPT_SEEKFUNCTION, on_seek);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, &attempts);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, g_headers);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &reply->body);
@@ -316,7 +305,14 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
 
     cc = curl_easy_perform(easy);
     outcome = classify(cc, easy);
-    if (cc == CURLE_WRITE_ERROR && reply->body.failed)
+    if (attempts > 1 && cc != CURLE_OK) {
+        /* The first attempt was sent on a reused connection that then died
+         * without an answer; the resend was refused. It may have arrived. */
+        outcome = GW_HTTP_UNKNOWN;
+        snprintf(reply->detail, sizeof(reply->detail),
+                 "the connection closed without an answer after the request was sent; "
+                 "not resending it");
+    } else if (cc == CURLE_WRITE_ERROR && reply->body.failed)
         snprintf(reply->detail, sizeof(reply->detail), "response body larger than %d bytes",
                  GW_HTTP_MAX_BODY);
     else if (cc != CURLE_OK)
@@ -332,7 +328,8 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
     pthread_mutex_unlock(&g_lock);
 
     /* Drop per-call pointers before the handle goes back to the pool. */
-    curl_easy_setopt(easy, CURLOPT_READDATA, NULL);
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, NULL);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, NULL);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, NULL);
     give_back(easy);
