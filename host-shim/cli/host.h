@@ -32,6 +32,7 @@ typedef struct host_options {
     const char *plugin_path; /* NULL: default */
     const char *config_path; /* NULL: default */
     int32_t log_level;       /* PMP_LOG_* or 0 */
+    int log_level_set;       /* --log-level was given */
     /* demo only */
     const char *sandbox_path; /* NULL: default */
     int keep;                 /* keep the temp dir */
@@ -63,6 +64,12 @@ int host_exe_dir(char *buf, size_t size);
  * returns 0, or -1 if the result does not fit. */
 int host_default_path(const char *env_name, const char *build_rel, const char *installed,
                       char *buf, size_t size);
+
+/* The plugin to load: --plugin, $PMP_PLUGIN, the build tree, the installed
+ * one. Returns 0, or -1 when the path does not fit in buf. */
+int host_resolve_plugin(const host_options *opts, char *buf, size_t size);
+/* The configuration file: --config, $PMP_CONFIG, ./config.yaml. */
+const char *host_resolve_config(const host_options *opts);
 
 /* The demo: pmp-host demo [...]. Returns an exit code. */
 int host_demo_run(const host_options *opts);

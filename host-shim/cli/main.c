@@ -9,6 +9,7 @@
  * The operation mode prints exactly one JSON line on stdout so that scripts
  * can parse it; plugin log lines go to stderr.
  */
+#include "bulk.h"
 #include "host.h"
 #include "pmp_loader.h"
 
@@ -38,6 +39,9 @@ static void usage(FILE *f)
         "       pmp-host [--plugin PATH] [--log-level LEVEL] notify [--headers JSON|@file] "
         "@body-file\n"
         "       pmp-host [--plugin PATH] [--log-level LEVEL] demo [--sandbox PATH] [--keep]\n"
+        "       pmp-host [--plugin PATH] [--config FILE] [--log-level LEVEL] bulk FILE\n"
+        "                [--concurrency N] [--out RESULTS] [--resume] [...]"
+        "   (see bulk --help)\n"
         "\n"
         "OPERATION: capabilities enroll payer_status authorize capture void refund\n"
         "           adjust status notify\n"
@@ -162,6 +166,9 @@ typedef struct host_args {
     const char *operation;
     const char *request; /* inline, @file or - */
     const char *headers; /* notify: inline or @file */
+    /* bulk: its own arguments, from "bulk" on */
+    int bulk_argc;
+    char **bulk_argv;
 } host_args;
 
 /* Takes the value of --name VALUE or --name=VALUE. Returns NULL (and prints)
@@ -234,6 +241,7 @@ static int parse_args(int argc, char **argv, host_args *a)
                     (void)fprintf(stderr, "pmp-host: unknown log level '%s'\n", v);
                     return -1;
                 }
+                a->opts.log_level_set = 1;
             } else if (option_is(arg, "--headers")) {
                 v = option_value(argc, argv, &i, "--headers");
                 if (v == NULL)
@@ -251,6 +259,13 @@ static int parse_args(int argc, char **argv, host_args *a)
                 return -1;
             }
             continue;
+        }
+        if (positional == 0 && strcmp(arg, "bulk") == 0) {
+            /* bulk parses the rest itself: it has options of its own. */
+            a->operation = arg;
+            a->bulk_argc = argc - i;
+            a->bulk_argv = argv + i;
+            break;
         }
         if (positional == 0)
             a->operation = arg;
@@ -279,6 +294,13 @@ static int parse_args(int argc, char **argv, host_args *a)
         (void)fprintf(stderr, "pmp-host: --sandbox and --keep belong to demo\n");
         return -1;
     }
+    if (a->bulk_argv != NULL) {
+        if (a->headers != NULL) {
+            (void)fprintf(stderr, "pmp-host: --headers belongs to notify\n");
+            return -1;
+        }
+        return 0;
+    }
     if (host_operation_find(a->operation) == NULL) {
         (void)fprintf(stderr, "pmp-host: unknown operation '%s'\n", a->operation);
         return -1;
@@ -293,6 +315,26 @@ static int parse_args(int argc, char **argv, host_args *a)
         return -1;
     }
     return 0;
+}
+
+int host_resolve_plugin(const host_options *opts, char *buf, size_t size)
+{
+    if (opts->plugin_path != NULL)
+        return (size_t)snprintf(buf, size, "%s", opts->plugin_path) < size ? 0 : -1;
+    return host_default_path("PMP_PLUGIN", HOST_BUILD_PLUGIN, PMP_HOST_INSTALLED_PLUGIN, buf,
+                             size);
+}
+
+const char *host_resolve_config(const host_options *opts)
+{
+    const char *path = opts->config_path;
+
+    if (path == NULL) {
+        path = getenv("PMP_CONFIG");
+        if (path == NULL || path[0] == '\0')
+            path = "./config.yaml";
+    }
+    return path;
 }
 
 static int run_operation(const host_args *a)
@@ -331,25 +373,12 @@ static int run_operation(const host_args *a)
         goto out_free_inputs;
     }
 
-    if (a->opts.plugin_path != NULL) {
-        if ((size_t)snprintf(plugin_path, sizeof(plugin_path), "%s", a->opts.plugin_path) >=
-            sizeof(plugin_path)) {
-            (void)fprintf(stderr, "pmp-host: plugin path too long\n");
-            ret = HOST_EXIT_USAGE;
-            goto out_free_inputs;
-        }
-    } else if (host_default_path("PMP_PLUGIN", HOST_BUILD_PLUGIN, PMP_HOST_INSTALLED_PLUGIN,
-                                 plugin_path, sizeof(plugin_path)) != 0) {
+    if (host_resolve_plugin(&a->opts, plugin_path, sizeof(plugin_path)) != 0) {
         (void)fprintf(stderr, "pmp-host: plugin path too long\n");
         ret = HOST_EXIT_USAGE;
         goto out_free_inputs;
     }
-    config_path = a->opts.config_path;
-    if (config_path == NULL) {
-        config_path = getenv("PMP_CONFIG");
-        if (config_path == NULL || config_path[0] == '\0')
-            config_path = "./config.yaml";
-    }
+    config_path = host_resolve_config(&a->opts);
 
     rc = pmp_loader_open(plugin_path, &loader, &err);
     if (rc != PMP_OK) {
@@ -412,5 +441,7 @@ int main(int argc, char **argv)
     }
     if (strcmp(a.operation, "demo") == 0)
         return host_demo_run(&a.opts);
+    if (a.bulk_argv != NULL)
+        return host_bulk_main(&a.opts, a.bulk_argc, a.bulk_argv);
     return run_operation(&a);
 }

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The request log of a demo run is a few kilobytes; the cap keeps a broken
- * server from filling memory. */
-#define ADMIN_BODY_MAX (8u * 1024u * 1024u)
+/* The request log of a demo run is a few kilobytes, a benchmark's a few
+ * megabytes; the cap keeps a broken server from filling memory. */
+#define ADMIN_BODY_MAX (64u * 1024u * 1024u)
 
 struct host_admin {
     CURL *curl;    /* kept for the whole demo: one TLS handshake, reused */
@@ -118,6 +118,15 @@ void host_admin_close(host_admin *admin)
 int host_admin_requests(host_admin *admin, long long since, json_object **out, char *msg,
                         size_t msg_size)
 {
+    char path[64];
+
+    (void)snprintf(path, sizeof(path), "_sandbox/requests?since=%lld", since);
+    return host_admin_call(admin, "GET", path, out, msg, msg_size);
+}
+
+int host_admin_call(host_admin *admin, const char *method, const char *path, json_object **out,
+                    char *msg, size_t msg_size)
+{
     char errbuf[CURL_ERROR_SIZE];
     admin_body body;
     char url[1024];
@@ -132,7 +141,7 @@ int host_admin_requests(host_admin *admin, long long since, json_object **out, c
     *out = NULL;
     memset(&body, 0, sizeof(body));
     errbuf[0] = '\0';
-    n = snprintf(url, sizeof(url), "%s_sandbox/requests?since=%lld", admin->root, since);
+    n = snprintf(url, sizeof(url), "%s%s", admin->root, path);
     if (n < 0 || (size_t)n >= sizeof(url)) {
         (void)snprintf(msg, msg_size, "admin URL too long");
         return -1;
@@ -148,17 +157,22 @@ int host_admin_requests(host_admin *admin, long long since, json_object **out, c
         curl_easy_setopt(admin->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
         curl_easy_setopt(admin->curl, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
         curl_easy_setopt(admin->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L) != CURLE_OK ||
-        curl_easy_setopt(admin->curl, CURLOPT_TIMEOUT_MS, 15000L) != CURLE_OK ||
+        curl_easy_setopt(admin->curl, CURLOPT_TIMEOUT_MS, 60000L) != CURLE_OK ||
         curl_easy_setopt(admin->curl, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
         curl_easy_setopt(admin->curl, CURLOPT_WRITEFUNCTION, admin_write) != CURLE_OK ||
-        curl_easy_setopt(admin->curl, CURLOPT_WRITEDATA, &body) != CURLE_OK) {
+        curl_easy_setopt(admin->curl, CURLOPT_WRITEDATA, &body) != CURLE_OK ||
+        (strcmp(method, "POST") == 0 &&
+         (curl_easy_setopt(admin->curl, CURLOPT_POST, 1L) != CURLE_OK ||
+          curl_easy_setopt(admin->curl, CURLOPT_POSTFIELDS, "") != CURLE_OK)) ||
+        (strcmp(method, "DELETE") == 0 &&
+         curl_easy_setopt(admin->curl, CURLOPT_CUSTOMREQUEST, "DELETE") != CURLE_OK)) {
         (void)snprintf(msg, msg_size, "libcurl refused an option");
         goto out_free_body;
     }
 
     cc = curl_easy_perform(admin->curl);
     if (cc != CURLE_OK) {
-        (void)snprintf(msg, msg_size, "GET %s: %s", url,
+        (void)snprintf(msg, msg_size, "%s %s: %s", method, url,
                        body.too_big       ? "answer too large"
                        : errbuf[0] != '\0' ? errbuf
                                           : curl_easy_strerror(cc));
@@ -166,7 +180,7 @@ int host_admin_requests(host_admin *admin, long long since, json_object **out, c
     }
     (void)curl_easy_getinfo(admin->curl, CURLINFO_RESPONSE_CODE, &http);
     if (http != 200) {
-        (void)snprintf(msg, msg_size, "GET %s: HTTP %ld", url, http);
+        (void)snprintf(msg, msg_size, "%s %s: HTTP %ld", method, url, http);
         goto out_free_body;
     }
 
@@ -179,7 +193,7 @@ int host_admin_requests(host_admin *admin, long long since, json_object **out, c
     jerr = json_tokener_get_error(tok);
     json_tokener_free(tok);
     if (doc == NULL || jerr != json_tokener_success) {
-        (void)snprintf(msg, msg_size, "GET %s: answer is not JSON (%s)", url,
+        (void)snprintf(msg, msg_size, "%s %s: answer is not JSON (%s)", method, url,
                        json_tokener_error_desc(jerr));
         json_object_put(doc);
         goto out_free_body;

@@ -1,6 +1,7 @@
 /*
- * sandbox_admin.h - read the sandbox's request log over HTTPS, so the demo
- * can show what the gateway side actually received. Internal to pmp-host.
+ * sandbox_admin.h - the sandbox's admin API over HTTPS: the request log the
+ * demo shows, the records the benchmarks check. Internal to pmp-host and
+ * pmp-bench.
  */
 #ifndef PMP_HOST_SANDBOX_ADMIN_H
 #define PMP_HOST_SANDBOX_ADMIN_H
@@ -22,6 +23,12 @@ int host_admin_open(const char *base_url, const char *ca_file, host_admin **out,
  * Returns 0, or -1 with msg set. */
 int host_admin_requests(host_admin *admin, long long since, json_object **out, char *msg,
                         size_t msg_size);
+
+/* method ("GET", "POST" with an empty body, or "DELETE") <admin root>/<path>, e.g.
+ * "_sandbox/transactions", and parse the JSON answer (HTTP 200 only) into
+ * *out, which the caller releases. Returns 0, or -1 with msg set. */
+int host_admin_call(host_admin *admin, const char *method, const char *path, json_object **out,
+                    char *msg, size_t msg_size);
 
 /* NULL is a no-op. */
 void host_admin_close(host_admin *admin);
