@@ -245,14 +245,15 @@ static json_object *after_doc(const char *order_id, const char *literal, int64_t
 
 /* The settlement forecast of a sale fixed on "yyyyMMdd..." (a FixedAt or a
  * ProcessDate); NULL when the date is unusable. */
-static json_object *settlement_from(const pmp_ctx *ctx, const char *yyyymmdd, const char *basis)
+static json_object *settlement_from(const paid_settlement *rule, const char *yyyymmdd,
+                                    const char *basis)
 {
     int y, m, d;
 
     if (strlen(yyyymmdd) < 8 || strspn(yyyymmdd, "0123456789") < 8 ||
         sscanf(yyyymmdd, "%4d%2d%2d", &y, &m, &d) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
         return NULL;
-    return paid_settlement_json(&ctx->paid.settlement, y, m, d, basis);
+    return paid_settlement_json(rule, y, m, d, basis);
 }
 
 /* Today in Japan, where the gateway keeps its calendar, as yyyyMMdd. */
@@ -265,18 +266,41 @@ static void today_jst(char out[9])
     strftime(out, 9, "%Y%m%d", &tm);
 }
 
+/* The configured settlement rule, with the buyer's own closing day when the
+ * request names one ("closing_day": "end" or 1..28). */
+static int32_t read_rule(paid_op *op, json_object *req, paid_settlement *rule)
+{
+    json_object *v = NULL;
+
+    *rule = op->ctx->paid.settlement;
+    if (!json_object_object_get_ex(req, "closing_day", &v) || !v)
+        return PMP_OK;
+    if (json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), "end")) {
+        rule->closing_day = 0;
+        return PMP_OK;
+    }
+    if (json_object_is_type(v, json_type_int) && json_object_get_int64(v) >= 1 &&
+        json_object_get_int64(v) <= 28) {
+        rule->closing_day = (int)json_object_get_int64(v);
+        return PMP_OK;
+    }
+    return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
+                        "closing_day: must be \"end\" or a day from 1 to 28");
+}
+
 /* A captured order's settlement, when its last operation was the sale. */
-static json_object *settlement_of_trade(const pmp_ctx *ctx, const paid_trade *t)
+static json_object *settlement_of_trade(const paid_settlement *rule, const paid_trade *t)
 {
     if (strcmp(t->status, "SALES") || strcmp(gw_resp_str(&t->call.resp, "JobCd"), "SALES"))
         return NULL;
-    return settlement_from(ctx, gw_resp_str(&t->call.resp, "ProcessDate"), "process_date");
+    return settlement_from(rule, gw_resp_str(&t->call.resp, "ProcessDate"), "process_date");
 }
 
 int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
                      pmp_error *err)
 {
-    static const char *const allowed[] = {"order_id", "amount", "tax", "fixed_at", NULL};
+    static const char *const allowed[] = {"order_id", "amount",      "tax",
+                                          "fixed_at", "closing_day", NULL};
     json_object *doc;
     int64_t new_amount, new_tax;
     char fixed_at[9], literal[32];
@@ -285,6 +309,7 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
     order_req o;
     paid_op *op = &o.op;
     paid_trade *t = &o.t;
+    paid_settlement rule;
     int32_t rc;
     size_t n;
 
@@ -292,6 +317,7 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
     memset(&sales, 0, sizeof(sales));
     if ((rc = order_begin(&o, ctx, "capture", req_text, req_len, allowed, 1, out, err)) != PMP_OK ||
         (rc = read_fixed_at(op, o.req, fixed_at)) != PMP_OK ||
+        (rc = read_rule(op, o.req, &rule)) != PMP_OK ||
         (rc = paid_search(op, o.order_id, t)) != PMP_OK)
         goto out;
     new_amount = o.has_amount ? o.amount : t->amount;
@@ -306,7 +332,7 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
         doc = after_doc(o.order_id, t->status, t->amount, t->tax, t, 1);
         paid_json_int(doc, "released_amount", 0);
         paid_json_str(doc, "fixed_at", NULL);
-        json_object_object_add(doc, "settlement", settlement_of_trade(ctx, t));
+        json_object_object_add(doc, "settlement", settlement_of_trade(&rule, t));
         rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
         goto out;
     }
@@ -355,13 +381,13 @@ int32_t paid_capture(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_res
 
         snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", fixed_at, fixed_at + 4, fixed_at + 6);
         paid_json_str(doc, "fixed_at", iso);
-        json_object_object_add(doc, "settlement", settlement_from(ctx, fixed_at, "fixed_at"));
+        json_object_object_add(doc, "settlement", settlement_from(&rule, fixed_at, "fixed_at"));
     } else {
         char today[9];
 
         paid_json_str(doc, "fixed_at", NULL);
         today_jst(today);
-        json_object_object_add(doc, "settlement", settlement_from(ctx, today, "today"));
+        json_object_object_add(doc, "settlement", settlement_from(&rule, today, "today"));
     }
     gw_logf(&ctx->log, PMP_LOG_INFO, "capture: order %s captured for %lld + tax %lld", o.order_id,
             (long long)new_amount, (long long)new_tax);
@@ -573,16 +599,18 @@ static void iso_datetime(const char *in, char *out, size_t size)
 int32_t paid_status(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_result **out,
                     pmp_error *err)
 {
-    static const char *const allowed[] = {"order_id", NULL};
+    static const char *const allowed[] = {"order_id", "closing_day", NULL};
     json_object *doc, *cf;
     const gw_resp *r;
     char when[32];
     order_req o;
     paid_op *op = &o.op;
     paid_trade *t = &o.t;
+    paid_settlement rule;
     int32_t rc;
 
     if ((rc = order_begin(&o, ctx, "status", req_text, req_len, allowed, 0, out, err)) != PMP_OK ||
+        (rc = read_rule(op, o.req, &rule)) != PMP_OK ||
         (rc = paid_search(op, o.order_id, t)) != PMP_OK)
         goto out;
     r = &t->call.resp;
@@ -601,7 +629,7 @@ int32_t paid_status(pmp_ctx *ctx, const char *req_text, size_t req_len, pmp_resu
     json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField2")));
     json_object_array_add(cf, json_object_new_string(gw_resp_str(r, "ClientField3")));
     json_object_object_add(doc, "client_fields", cf);
-    json_object_object_add(doc, "settlement", settlement_of_trade(ctx, t));
+    json_object_object_add(doc, "settlement", settlement_of_trade(&rule, t));
     rc = paid_result(op, paid_tx_word(op, t->status), doc, out);
 out:
     order_end(&o);

@@ -6,9 +6,18 @@
 
 #include <json-c/json.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../unit/cunit_main.h"
 #include "pmp.h"
+
+/** A running sandbox. */
+typedef struct it_sandbox {
+    pid_t pid;
+    char base_url[256];  /* https://127.0.0.1:PORT/payment/ */
+    char admin_url[256]; /* https://127.0.0.1:PORT/_sandbox/ */
+    char ca_file[512];
+} it_sandbox;
 
 typedef struct it_env {
     const pmp_api *api;
@@ -73,6 +82,38 @@ int64_t it_jint(json_object *o, const char *key);
 const char *it_jstr(json_object *o, const char *key);
 int it_jbool(json_object *o, const char *key);
 
+/** Starts another sandbox with extra options (NULL-terminated), for a
+ *  suite that needs its own (e.g. with --notify-url). */
+int it_sandbox_start(it_sandbox *sb, const char *name, const char *const *extra);
+void it_sandbox_stop(it_sandbox *sb);
+/** Points the helpers (it_ok, it_admin, ...) at a sandbox and context;
+ *  it_use_main() goes back to the shared ones. */
+void it_use(const it_sandbox *sb, pmp_ctx *ctx);
+void it_use_main(void);
+/** The YAML of a debug-logging context for a sandbox, plus extra text. */
+const char *it_ctx_yaml(const it_sandbox *sb, const char *extra);
+
+/** One notification delivery the test receiver handled. */
+typedef struct it_delivery {
+    char order_id[40];
+    char status[24];
+    char event_key[65];
+    int32_t rc;    /* what notify() returned */
+    int matches;   /* matches_gateway */
+    char answered; /* '0' or '1' */
+} it_delivery;
+
+/** The test's notification endpoint: binds a loopback port (returned, or -1),
+ *  then serves with notify() on ctx once it_receiver_serve is called. */
+int it_receiver_start(void);
+void it_receiver_serve(pmp_ctx *ctx);
+void it_receiver_stop(void);
+/** Answer "1" (not stored) to the next `times` deliveries for an order. */
+void it_receiver_refuse(const char *order_id, int times);
+/** Deliveries handled for an order (NULL: any) with a status word (NULL: any);
+ *  copies up to max of them into out. */
+int it_receiver_seen(const char *order_id, const char *status, it_delivery *out, int max);
+
 /** Starts the sandbox and loads the plugin (it_main). */
 int it_setup(const char *plugin, const char *sandbox, const char *results_dir);
 void it_teardown(void);
@@ -87,6 +128,7 @@ extern const test_suite it_suite_faults;
 extern const test_suite it_suite_notify;
 extern const test_suite it_suite_crash;
 extern const test_suite it_suite_matrix;
+extern const test_suite it_suite_month;
 extern const test_suite it_suite_secrets;
 
 #endif

@@ -22,7 +22,8 @@
 it_env it;
 
 static pmp_loader *g_loader;
-static pid_t g_sandbox = -1;
+static it_sandbox g_main;
+static pmp_ctx *g_main_ctx;
 static pthread_mutex_t g_out_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *g_outputs;
 static size_t g_outputs_len;
@@ -387,7 +388,7 @@ void it_enroll(const char *buyer_id, const char *email_local, char *status, size
 
 /* --------------------------------------------------------- process setup */
 
-static int read_ready(const char *path)
+static int read_ready(const char *path, it_sandbox *sb)
 {
     char line[500];
     FILE *f = fopen(path, "r");
@@ -398,50 +399,73 @@ static int read_ready(const char *path)
     while (fgets(line, sizeof(line), f)) {
         line[strcspn(line, "\r\n")] = '\0';
         if (!strncmp(line, "PAID_SANDBOX_URL=", 17))
-            snprintf(it.base_url, sizeof(it.base_url), "%.200s", line + 17);
+            snprintf(sb->base_url, sizeof(sb->base_url), "%.200s", line + 17);
         else if (!strncmp(line, "PAID_SANDBOX_CA=", 16))
-            snprintf(it.ca_file, sizeof(it.ca_file), "%s", line + 16);
+            snprintf(sb->ca_file, sizeof(sb->ca_file), "%s", line + 16);
         else if (!strcmp(line, "PAID_SANDBOX_READY=1"))
             ready = 1;
     }
     fclose(f);
-    return ready && it.base_url[0] && it.ca_file[0];
+    return ready && sb->base_url[0] && sb->ca_file[0];
 }
 
-static int start_sandbox(const char *exe)
-{
-    char ready[600], state[600], log[600];
-    int i;
+static const char *g_sandbox_exe;
 
-    snprintf(ready, sizeof(ready), "%s/ready", it.workdir);
-    snprintf(state, sizeof(state), "%s/state", it.workdir);
-    snprintf(log, sizeof(log), "%s/sandbox.log", it.workdir);
-    g_sandbox = fork();
-    if (g_sandbox < 0)
+int it_sandbox_start(it_sandbox *sb, const char *name, const char *const *extra)
+{
+    char ready[600], state[600], log[600], *slash;
+    const char *argv[32];
+    int i, n = 0;
+
+    memset(sb, 0, sizeof(*sb));
+    sb->pid = -1;
+    snprintf(ready, sizeof(ready), "%s/%s.ready", it.workdir, name);
+    snprintf(state, sizeof(state), "%s/%s.state", it.workdir, name);
+    snprintf(log, sizeof(log), "%s/%s.log", it.workdir, name);
+    argv[n++] = g_sandbox_exe;
+    argv[n++] = "--port";
+    argv[n++] = "0";
+    argv[n++] = "--state-dir";
+    argv[n++] = state;
+    argv[n++] = "--db";
+    argv[n++] = ":memory:";
+    argv[n++] = "--ready-file";
+    argv[n++] = ready;
+    argv[n++] = "--quiet";
+    for (i = 0; extra && extra[i] && n < 31; i++)
+        argv[n++] = extra[i];
+    argv[n] = NULL;
+    fflush(NULL);
+    sb->pid = fork();
+    if (sb->pid < 0)
         return -1;
-    if (g_sandbox == 0) {
+    if (sb->pid == 0) {
         int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 
         /* An interrupted test run must not leave the sandbox behind. */
         prctl(PR_SET_PDEATHSIG, SIGTERM);
-
         if (fd >= 0) {
             dup2(fd, 1);
             dup2(fd, 2);
             close(fd);
         }
-        execl(exe, exe, "--port", "0", "--state-dir", state, "--db", ":memory:", "--ready-file",
-              ready, "--quiet", (char *)NULL);
+        execv(g_sandbox_exe, (char *const *)argv);
         _exit(127);
     }
     for (i = 0; i < 400; i++) {
         struct timespec ts = {0, 50 * 1000000L};
         int st;
 
-        if (read_ready(ready))
+        if (read_ready(ready, sb)) {
+            snprintf(sb->admin_url, sizeof(sb->admin_url), "%s", sb->base_url);
+            slash = strstr(sb->admin_url, "/payment/");
+            if (!slash)
+                return -1;
+            snprintf(slash, sizeof(sb->admin_url) - (size_t)(slash - sb->admin_url), "/_sandbox/");
             return 0;
-        if (waitpid(g_sandbox, &st, WNOHANG) == g_sandbox) {
-            g_sandbox = -1;
+        }
+        if (waitpid(sb->pid, &st, WNOHANG) == sb->pid) {
+            sb->pid = -1;
             fprintf(stderr, "sandbox exited early; see %s\n", log);
             return -1;
         }
@@ -449,6 +473,23 @@ static int start_sandbox(const char *exe)
     }
     fprintf(stderr, "sandbox not ready after 20 s; see %s\n", log);
     return -1;
+}
+
+void it_sandbox_stop(it_sandbox *sb)
+{
+    if (sb->pid > 0) {
+        kill(sb->pid, SIGTERM);
+        waitpid(sb->pid, NULL, 0);
+    }
+    sb->pid = -1;
+}
+
+void it_use(const it_sandbox *sb, pmp_ctx *ctx)
+{
+    snprintf(it.base_url, sizeof(it.base_url), "%s", sb->base_url);
+    snprintf(it.admin_url, sizeof(it.admin_url), "%s", sb->admin_url);
+    snprintf(it.ca_file, sizeof(it.ca_file), "%s", sb->ca_file);
+    it.ctx = ctx;
 }
 
 pmp_ctx *it_ctx_open(const char *yaml, pmp_error *err)
@@ -471,7 +512,7 @@ pmp_ctx *it_ctx_open(const char *yaml, pmp_error *err)
 
 int it_setup(const char *plugin, const char *sandbox, const char *results_dir)
 {
-    char yaml[2048], *slash;
+    char yaml[2048];
     pmp_error err;
 
     memset(&err, 0, sizeof(err));
@@ -482,13 +523,9 @@ int it_setup(const char *plugin, const char *sandbox, const char *results_dir)
         return -1;
     snprintf(it.results_dir, sizeof(it.results_dir), "%s", results_dir);
     mkdir(it.results_dir, 0700);
-    if (start_sandbox(sandbox) != 0)
+    g_sandbox_exe = sandbox;
+    if (it_sandbox_start(&g_main, "main", NULL) != 0)
         return -1;
-    snprintf(it.admin_url, sizeof(it.admin_url), "%s", it.base_url);
-    slash = strstr(it.admin_url, "/payment/");
-    if (!slash)
-        return -1;
-    snprintf(slash, sizeof(it.admin_url) - (size_t)(slash - it.admin_url), "/_sandbox/");
     g_admin = curl_easy_init();
     if (!g_admin)
         return -1;
@@ -499,16 +536,27 @@ int it_setup(const char *plugin, const char *sandbox, const char *results_dir)
     it.api = pmp_loader_api(g_loader);
     it.shop_pass = "sbxpass01";
     it_secret(it.shop_pass);
-    snprintf(yaml, sizeof(yaml),
-             "gateway:\n  base_url: %s\n  ca_file: %s\n  timeout_ms: 20000\n"
-             "shop:\n  id: tshop00000001\n  password: %s\nlogging:\n  level: debug\n",
-             it.base_url, it.ca_file, it.shop_pass);
-    it.ctx = it_ctx_open(yaml, &err);
-    if (!it.ctx) {
+    it_use(&g_main, NULL);
+    snprintf(yaml, sizeof(yaml), "%s", it_ctx_yaml(&g_main, ""));
+    g_main_ctx = it_ctx_open(yaml, &err);
+    if (!g_main_ctx) {
         fprintf(stderr, "init failed: %s\n", err.message);
         return -1;
     }
+    it_use(&g_main, g_main_ctx);
     return 0;
+}
+
+const char *it_ctx_yaml(const it_sandbox *sb, const char *extra)
+{
+    return it_fmt("gateway:\n  base_url: %s\n  ca_file: %s\n  timeout_ms: 20000\n"
+                  "shop:\n  id: tshop00000001\n  password: %s\nlogging:\n  level: debug\n%s",
+                  sb->base_url, sb->ca_file, it.shop_pass, extra);
+}
+
+void it_use_main(void)
+{
+    it_use(&g_main, g_main_ctx);
 }
 
 void it_teardown(void)
@@ -516,14 +564,11 @@ void it_teardown(void)
     char cmd[700];
 
     if (it.api)
-        it.api->shutdown(it.ctx);
+        it.api->shutdown(g_main_ctx);
     pmp_loader_close(g_loader);
     if (g_admin)
         curl_easy_cleanup(g_admin);
-    if (g_sandbox > 0) {
-        kill(g_sandbox, SIGTERM);
-        waitpid(g_sandbox, NULL, 0);
-    }
+    it_sandbox_stop(&g_main);
     if (it.workdir[0] && !getenv("IT_KEEP")) {
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", it.workdir);
         if (system(cmd) != 0)

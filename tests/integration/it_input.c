@@ -63,6 +63,8 @@ static const bad_case bad[] = {
     {"capture", "{\"order_id\":\"A1\",\"fixed_at\":\"2026-02-30\"}", "fixed_at"},
     {"capture", "{\"order_id\":\"A1\",\"fixed_at\":\"20261203\"}", "fixed_at"},
     {"capture", "{\"order_id\":\"A1\",\"amount\":-5}", "amount"},
+    {"capture", "{\"order_id\":\"A1\",\"closing_day\":31}", "closing_day"},
+    {"status", "{\"order_id\":\"A1\",\"closing_day\":\"20\"}", "closing_day"},
     {"void", "{\"order_id\":\"A1\",\"amount\":5}", "amount"},
     {"void", "{}", "order_id"},
     {"refund", "{\"order_id\":\"A1\",\"tax\":5}", "tax"},

@@ -19,9 +19,10 @@ static const char *arg(int argc, char **argv, const char *name)
 
 int main(int argc, char **argv)
 {
-    const test_suite suites[] = {it_suite_orders, it_suite_idempotency, it_suite_input,
-                                 it_suite_faults, it_suite_notify,      it_suite_crash,
-                                 it_suite_matrix, it_suite_secrets,     {NULL, NULL, NULL, NULL}};
+    const test_suite suites[] = {it_suite_orders,         it_suite_idempotency, it_suite_input,
+                                 it_suite_faults,         it_suite_notify,      it_suite_crash,
+                                 it_suite_matrix,         it_suite_month,       it_suite_secrets,
+                                 {NULL, NULL, NULL, NULL}};
     const char *plugin = arg(argc, argv, "--plugin");
     const char *sandbox = arg(argc, argv, "--sandbox");
     const char *results = arg(argc, argv, "--results");
