@@ -201,6 +201,7 @@ typedef struct bench_suite {
     int bulk_seq_orders;
     int bulk_latency_ms;
     int bulk_concurrency;
+    int bulk_latency_by_sandbox; /* the sandbox's delay fault, not the proxy */
 
     /* state */
     char *workdir;

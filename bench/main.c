@@ -42,6 +42,8 @@ static void usage(FILE *f)
            "  --bulk-sequential N   of which one at a time, for the rate (default 400)\n"
            "  --bulk-latency-ms N   latency added to every request (default 20)\n"
            "  --bulk-concurrency N  requests in flight (default 32)\n"
+           "  --bulk-latency-by W   proxy (default: holds each request) or sandbox (its\n"
+           "                        delay fault holds each answer)\n"
            "  --label TEXT          e.g. the git revision, printed with the table\n"
            "  --keep                keep the work directory\n");
 }
@@ -268,6 +270,12 @@ static int parse_args(int argc, char **argv, bench_suite *s)
             s->gen_path = v;
         } else if (strcmp(a, "--markdown") == 0) {
             s->markdown = v;
+        } else if (strcmp(a, "--bulk-latency-by") == 0) {
+            if (strcmp(v, "proxy") != 0 && strcmp(v, "sandbox") != 0) {
+                (void)fprintf(stderr, "pmp-bench: --bulk-latency-by is proxy or sandbox\n");
+                return -1;
+            }
+            s->bulk_latency_by_sandbox = strcmp(v, "sandbox") == 0;
         } else if (strcmp(a, "--label") == 0) {
             s->label = v;
         } else if (strcmp(a, "--only") == 0) {
