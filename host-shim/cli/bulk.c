@@ -49,6 +49,8 @@
 #define BULK_MAX_CONCURRENCY 64
 #define BULK_DEFAULT_CONCURRENCY 8
 #define BULK_MAX_STATUSES 24
+/* Highest input line number a results file may name (a sanity bound). */
+#define BULK_MAX_LINE 1000000000L
 
 #define PROGRESS_AUTO 0
 #define PROGRESS_BAR 1
@@ -265,7 +267,8 @@ static int load_results(const char *path, done_set *d, off_t *keep, char *msg, s
         o = json_tokener_parse(line);
         if (o == NULL || !json_object_is_type(o, json_type_object) ||
             !json_object_object_get_ex(o, "line", &v) || !json_object_is_type(v, json_type_int) ||
-            (in_line = (long)json_object_get_int64(v)) <= 0 || json_str(o, "op") == NULL ||
+            (in_line = (long)json_object_get_int64(v)) <= 0 || in_line > BULK_MAX_LINE ||
+            json_str(o, "op") == NULL ||
             !json_object_object_get_ex(o, "rc", &v) || !json_object_is_type(v, json_type_int)) {
             json_object_put(o);
             (void)snprintf(msg, msg_size,
