@@ -28,6 +28,17 @@ static int grow(gw_buf *b, size_t need)
     return 0;
 }
 
+int gw_buf_reserve(gw_buf *b, size_t n)
+{
+    if (b->failed)
+        return -1;
+    if (n > SIZE_MAX - b->len - 1 || (b->len + n + 1 > b->cap && grow(b, b->len + n + 1) != 0)) {
+        b->failed = 1;
+        return -1;
+    }
+    return 0;
+}
+
 int gw_buf_append(gw_buf *b, const void *data, size_t len)
 {
     if (b->failed)

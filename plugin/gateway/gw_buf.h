@@ -16,6 +16,9 @@ typedef struct gw_buf {
 } gw_buf;
 
 void gw_buf_init(gw_buf *b, const gw_mem *mem, size_t limit);
+/** Makes room for n more bytes, so that appends up to then do not
+ *  reallocate. Returns 0 or -1 (and sets failed). */
+int gw_buf_reserve(gw_buf *b, size_t n);
 /** Returns 0, or -1 (and sets failed) when out of memory or over the limit. */
 int gw_buf_append(gw_buf *b, const void *data, size_t len);
 int gw_buf_append_str(gw_buf *b, const char *s);

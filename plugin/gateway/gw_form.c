@@ -13,22 +13,23 @@ static int is_unreserved(unsigned char c)
 int gw_form_escape(const char *bytes, size_t len, gw_buf *out)
 {
     static const char hex[] = "0123456789ABCDEF";
-    size_t i;
+    size_t i, run = 0;
 
     for (i = 0; i < len; i++) {
         unsigned char c = (unsigned char)bytes[i];
+        char esc[3];
 
-        if (is_unreserved(c)) {
-            if (gw_buf_append_char(out, (char)c) != 0)
-                return -1;
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-
-            if (gw_buf_append(out, esc, 3) != 0)
-                return -1;
-        }
+        if (is_unreserved(c))
+            continue;
+        /* copy the unreserved run before this byte in one go */
+        esc[0] = '%';
+        esc[1] = hex[c >> 4];
+        esc[2] = hex[c & 15];
+        if (gw_buf_append(out, bytes + run, i - run) != 0 || gw_buf_append(out, esc, 3) != 0)
+            return -1;
+        run = i + 1;
     }
-    return 0;
+    return gw_buf_append(out, bytes + run, len - run);
 }
 
 int gw_form_encode(const gw_field *fields, size_t n, gw_buf *out, size_t *bad_field)

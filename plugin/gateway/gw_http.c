@@ -197,8 +197,7 @@ static void give_back(CURL *easy)
  * the idPass client settles the outcome by inquiry. The body itself goes
  * through CURLOPT_POSTFIELDS, so that libcurl writes headers and body in one
  * TLS record; a body from a read callback costs a second write per request. */
-static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port,
-                     int local_port)
+static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port, int local_port)
 {
     int *attempts = user;
 

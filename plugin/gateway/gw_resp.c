@@ -153,14 +153,21 @@ static int hex_value(char c)
     return -1;
 }
 
-/* Appends the percent-decoded bytes of s[0..len) to raw. */
+/* Appends the percent-decoded bytes of s[0..len) to raw; runs of plain
+ * characters are copied in one go. */
 static int percent_decode(const char *s, size_t len, gw_buf *raw)
 {
-    size_t i;
+    size_t i = 0, run = 0;
 
-    for (i = 0; i < len; i++) {
+    while (i < len) {
         char c = s[i];
 
+        if (c != '%' && c != '+') {
+            i++;
+            continue;
+        }
+        if (gw_buf_append(raw, s + run, i - run) != 0)
+            return GW_RESP_NOMEM;
         if (c == '%') {
             int hi = i + 2 < len ? hex_value(s[i + 1]) : -1;
             int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
@@ -168,14 +175,16 @@ static int percent_decode(const char *s, size_t len, gw_buf *raw)
             if (hi < 0 || lo < 0)
                 return GW_RESP_MALFORMED;
             c = (char)(hi * 16 + lo);
-            i += 2;
-        } else if (c == '+') {
+            i += 3;
+        } else {
             c = ' ';
+            i++;
         }
         if (gw_buf_append_char(raw, c) != 0)
             return GW_RESP_NOMEM;
+        run = i;
     }
-    return GW_RESP_OK;
+    return gw_buf_append(raw, s + run, len - run) == 0 ? GW_RESP_OK : GW_RESP_NOMEM;
 }
 
 int gw_resp_parse_form(const gw_mem *mem, const char *body, size_t len, gw_resp *out)
@@ -200,6 +209,11 @@ int gw_resp_parse_form(const gw_mem *mem, const char *body, size_t len, gw_resp 
     out->pairs = gw_calloc(mem, max, sizeof(*out->pairs));
     offsets = gw_calloc(mem, max * 2, sizeof(*offsets));
     if (!out->pairs || !offsets) {
+        rc = GW_RESP_NOMEM;
+        goto out_release;
+    }
+    /* Windows-31J grows to at most 1.5 times in UTF-8; one allocation each */
+    if (gw_buf_reserve(&raw, len) != 0 || gw_buf_reserve(&text, len + len / 2 + 2 * max) != 0) {
         rc = GW_RESP_NOMEM;
         goto out_release;
     }

@@ -130,6 +130,13 @@ static int32_t paid_init(const pmp_init_args *args, pmp_ctx **out, pmp_error *er
         rc = gw_error_set(err, PMP_E_INTERNAL, 0, NULL, "init: libcurl could not be initialised");
         goto fail;
     }
+    /* fetched once per context: an implicit fetch per digest is slow in OpenSSL 3 */
+    ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (!ctx->sha256) {
+        gw_http_release();
+        rc = gw_error_set(err, PMP_E_INTERNAL, 0, NULL, "init: OpenSSL has no SHA-256");
+        goto fail;
+    }
     gw_client_init(&ctx->client, &ctx->cfg, &ctx->mem, &ctx->log);
     gw_logf(&ctx->log, PMP_LOG_INFO, "paid plugin %s ready: shop %s, gateway %s",
             PMP_PLUGIN_VERSION, ctx->cfg.shop_id, ctx->cfg.base_url);
@@ -156,6 +163,7 @@ static void paid_shutdown(pmp_ctx *ctx)
     mem = ctx->mem;
     if (ctx->pid == getpid())
         gw_http_release();
+    EVP_MD_free(ctx->sha256);
     paid_config_release(&mem, &ctx->paid);
     gw_config_release(&mem, &ctx->cfg);
     gw_free(&mem, ctx);

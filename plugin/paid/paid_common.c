@@ -25,16 +25,12 @@ int32_t paid_op_begin(paid_op *op, pmp_ctx *ctx, const char *name, pmp_result **
                             name);
     op->ctx = ctx;
     op->deadline_ms = gw_now_ms() + ctx->cfg.call_budget_ms;
-    op->calls = json_object_new_array();
-    if (!op->calls)
-        return gw_error_set(err, PMP_E_NOMEM, 0, NULL, "out of memory");
     return PMP_OK;
 }
 
 void paid_op_end(paid_op *op)
 {
-    json_object_put(op->calls);
-    op->calls = NULL;
+    op->ncalls = 0;
 }
 
 /* Calls that only read the gateway's state. */
@@ -59,7 +55,8 @@ int paid_call(paid_op *op, gw_call *call)
 {
     int rc;
 
-    json_object_array_add(op->calls, json_object_new_string(call->operation));
+    if (op->ncalls < PAID_MAX_CALLS)
+        op->calls[op->ncalls++] = call->operation;
     call->deadline_ms = op->deadline_ms;
     rc = gw_idpass_call(&op->ctx->client, call);
     if (call->sent && !reads_only(call->operation))
@@ -134,42 +131,65 @@ int32_t paid_call_error(paid_op *op, const gw_call *call, int rc, int mutating)
     }
 }
 
-int32_t paid_result(paid_op *op, const char *status, json_object *doc, pmp_result **out)
+int32_t paid_result_text(paid_op *op, const char *status, char *json, size_t len, pmp_result **out)
 {
     const gw_mem *mem = &op->ctx->mem;
-    pmp_result *res = NULL;
-    const char *text;
-    size_t len;
+    pmp_result *res;
 
-    if (!doc)
+    if (!json)
         return paid_nomem(op);
-    /* operation and status first, so a human reading the JSON sees them. */
-    json_object_object_add(doc, "operation", json_object_new_string(op->name));
-    json_object_object_add(doc, "status", json_object_new_string(status));
-    json_object_object_add(doc, "gateway_calls", json_object_get(op->calls));
-    text = json_object_to_json_string_length(
-        doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-    res = text ? gw_calloc(mem, 1, sizeof(*res)) : NULL;
+    res = gw_calloc(mem, 1, sizeof(*res));
     if (!res)
         goto nomem;
     res->mem = *mem;
     res->status = status;
-    res->json = gw_strndup(mem, text, len);
+    res->json = json;
     res->json_len = len;
     res->gateway_errors = gw_strdup(mem, op->gateway_errors);
-    if (!res->json || !res->gateway_errors)
+    if (!res->gateway_errors)
         goto nomem;
-    json_object_put(doc);
     *out = res;
     return PMP_OK;
 nomem:
-    if (res) {
-        gw_free(mem, res->json);
-        gw_free(mem, res->gateway_errors);
-        gw_free(mem, res);
-    }
-    json_object_put(doc);
+    gw_free(mem, res);
+    gw_free(mem, json);
     return paid_nomem(op);
+}
+
+void paid_jw_close(paid_op *op, gw_jw *w, const char *status)
+{
+    int i;
+
+    gw_jw_str(w, "operation", op->name);
+    gw_jw_str(w, "status", status);
+    gw_jw_array(w, "gateway_calls");
+    for (i = 0; i < op->ncalls; i++)
+        gw_jw_str(w, NULL, op->calls[i]);
+    gw_jw_end_array(w);
+    gw_jw_end_object(w);
+}
+
+int32_t paid_result(paid_op *op, const char *status, json_object *doc, pmp_result **out)
+{
+    json_object *calls;
+    const char *text;
+    size_t len;
+    int i;
+
+    if (!doc)
+        return paid_nomem(op);
+    calls = json_object_new_array();
+    for (i = 0; calls && i < op->ncalls; i++)
+        json_object_array_add(calls, json_object_new_string(op->calls[i]));
+    json_object_object_add(doc, "operation", json_object_new_string(op->name));
+    json_object_object_add(doc, "status", json_object_new_string(status));
+    json_object_object_add(doc, "gateway_calls", calls);
+    text = json_object_to_json_string_length(
+        doc, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    i = text ? paid_result_text(op, status, gw_strndup(&op->ctx->mem, text, len), len, out)
+             : paid_nomem(op);
+    json_object_put(doc);
+    return i;
 }
 
 void paid_json_str(json_object *o, const char *key, const char *v)

@@ -4,18 +4,22 @@
 #define PAID_INTERNAL_H
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #include "gw_config.h"
 #include "gw_error.h"
 #include "gw_idpass.h"
+#include "gw_jw.h"
 #include "gw_log.h"
 #include "gw_mem.h"
 #include "gw_req.h"
 #include "pmp.h"
 
 #define PAID_PAY_TYPE "29"
+/* more calls than any operation makes (authorize at most 7) */
+#define PAID_MAX_CALLS 16
 
 /* ------------------------------------------------------------------ config */
 
@@ -61,6 +65,7 @@ struct pmp_ctx {
     gw_config cfg;
     paid_config paid;
     gw_client client;
+    EVP_MD *sha256; /* fetched once: notification event keys */
 };
 
 struct pmp_result {
@@ -78,8 +83,9 @@ struct pmp_result {
 typedef struct paid_op {
     pmp_ctx *ctx;
     pmp_error *err;
-    const char *name;    /* "authorize", ... */
-    json_object *calls;  /* array of operation names */
+    const char *name;                  /* "authorize", ... */
+    const char *calls[PAID_MAX_CALLS]; /* idPass operations made, static names */
+    int ncalls;
     int64_t deadline_ms; /* gw_now_ms() by which the operation must end */
     int maybe_changed;   /* a call that can change the gateway's state was sent */
     char gateway_errors[96];
@@ -101,6 +107,14 @@ int32_t paid_nomem(paid_op *op);
 /** Builds the result: adds operation, status and gateway_calls to doc (which
  *  it consumes) and copies the text into the host's memory. */
 int32_t paid_result(paid_op *op, const char *status, json_object *doc, pmp_result **out);
+
+/** Builds the result from JSON text the operation wrote itself (gw_jw),
+ *  which must already hold operation, status and gateway_calls (see
+ *  paid_jw_close). Takes the text over (allocated with the context's
+ *  allocator) and frees it on failure. */
+int32_t paid_result_text(paid_op *op, const char *status, char *json, size_t len, pmp_result **out);
+/** Writes operation, status and gateway_calls, closes the top-level object. */
+void paid_jw_close(paid_op *op, gw_jw *w, const char *status);
 
 /* Small json-c helpers that tolerate a NULL value (out of memory). */
 void paid_json_str(json_object *o, const char *key, const char *v);

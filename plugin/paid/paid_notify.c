@@ -23,30 +23,57 @@ static int all_digits(const char *s, size_t min, size_t max)
     return n >= min && n <= max && strspn(s, "0123456789") == n;
 }
 
-/* SHA-256 of ShopID|OrderID|Status|Amount|Tax|TranDate, hex. */
-static int event_key(const gw_resp *r, char out[65])
+/* The fields of a notification, looked up once. */
+typedef struct notice {
+    const char *shop, *order, *status, *job_cd, *amount, *tax, *tran_date, *err_info;
+    const char *access_id, *buyer, *paid_code, *pay_type;
+} notice;
+
+static void read_notice(const gw_resp *r, notice *n)
 {
-    static const char *const keys[] = {"ShopID", "OrderID", "Status", "Amount", "Tax", "TranDate"};
+    n->shop = gw_resp_str(r, "ShopID");
+    n->order = gw_resp_str(r, "OrderID");
+    n->status = gw_resp_str(r, "Status");
+    n->job_cd = gw_resp_str(r, "JobCd");
+    n->amount = gw_resp_str(r, "Amount");
+    n->tax = gw_resp_str(r, "Tax");
+    n->tran_date = gw_resp_str(r, "TranDate");
+    n->err_info = gw_resp_str(r, "ErrInfo");
+    n->access_id = gw_resp_str(r, "AccessID");
+    n->buyer = gw_resp_str(r, "PaidBuyerID");
+    n->paid_code = gw_resp_str(r, "PaidCode");
+    n->pay_type = gw_resp_str(r, "PayType");
+}
+
+/* SHA-256 of ShopID|OrderID|Status|Amount|Tax|TranDate, hex. */
+static int event_key(const pmp_ctx *ctx, const notice *n, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *parts[] = {n->shop, n->order, n->status, n->amount, n->tax, n->tran_date};
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    gw_buf joined;
     size_t i;
     int ok;
 
-    if (!h)
-        return -1;
-    ok = EVP_DigestInit_ex(h, EVP_sha256(), NULL) == 1;
-    for (i = 0; ok && i < sizeof(keys) / sizeof(keys[0]); i++) {
-        const char *v = gw_resp_str(r, keys[i]);
-
-        ok = (!i || EVP_DigestUpdate(h, "|", 1) == 1) && EVP_DigestUpdate(h, v, strlen(v)) == 1;
+    /* one-shot digest of the joined fields; the body limit keeps this small */
+    gw_buf_init(&joined, &ctx->mem, 0);
+    for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+        if (i)
+            gw_buf_append_char(&joined, '|');
+        gw_buf_append_str(&joined, parts[i]);
     }
-    ok = ok && EVP_DigestFinal_ex(h, md, &mdlen) == 1 && mdlen == 32;
-    EVP_MD_CTX_free(h);
+    ok = !joined.failed &&
+         EVP_Digest(gw_buf_cstr(&joined), joined.len, md, &mdlen, ctx->sha256, NULL) == 1 &&
+         mdlen == 32;
+    gw_buf_release(&joined);
     if (!ok)
         return -1;
-    for (i = 0; i < 32; i++)
-        snprintf(out + i * 2, 3, "%02x", md[i]);
+    for (i = 0; i < 32; i++) {
+        out[i * 2] = hex[md[i] >> 4];
+        out[i * 2 + 1] = hex[md[i] & 15];
+    }
+    out[64] = '\0';
     return 0;
 }
 
@@ -81,75 +108,135 @@ static int32_t check_headers(paid_op *op, const char *headers, size_t len)
 }
 
 /* The fields a notification must carry, checked before anything is asked. */
-static int32_t check_body(paid_op *op, const gw_resp *r)
+static int32_t check_body(paid_op *op, const notice *n)
 {
-    const char *shop = gw_resp_str(r, "ShopID");
-    const char *order = gw_resp_str(r, "OrderID");
-    size_t i, n = strlen(order);
+    size_t i, len = strlen(n->order);
 
-    if (strcmp(shop, op->ctx->cfg.shop_id))
+    if (strcmp(n->shop, op->ctx->cfg.shop_id))
         return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
                             "notify: ShopID '%.20s' is not this context's shop; do not answer 0",
-                            shop);
-    if (strcmp(gw_resp_str(r, "PayType"), PAID_PAY_TYPE))
+                            n->shop);
+    if (strcmp(n->pay_type, PAID_PAY_TYPE))
         return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
-                            "notify: PayType '%.8s' is not Paid (29)", gw_resp_str(r, "PayType"));
-    if (!n || n > 27)
+                            "notify: PayType '%.8s' is not Paid (29)", n->pay_type);
+    if (!len || len > 27)
         return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
                             "notify: OrderID missing or longer than 27 characters");
-    for (i = 0; i < n; i++)
-        if (!gw_char_order_id(order[i]))
+    for (i = 0; i < len; i++)
+        if (!gw_char_order_id(n->order[i]))
             return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
                                 "notify: OrderID has a character outside A-Z a-z 0-9 -");
-    if (!*gw_resp_str(r, "Status") ||
-        strspn(gw_resp_str(r, "Status"), "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") !=
-            strlen(gw_resp_str(r, "Status")))
+    if (!*n->status || strspn(n->status, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != strlen(n->status))
         return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
                             "notify: Status missing or malformed");
-    if (!all_digits(gw_resp_str(r, "Amount"), 0, 15) || !all_digits(gw_resp_str(r, "Tax"), 0, 15))
+    if (!all_digits(n->amount, 0, 15) || !all_digits(n->tax, 0, 15))
         return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
                             "notify: Amount or Tax is not an integer");
-    if (!all_digits(gw_resp_str(r, "TranDate"), 14, 14))
+    if (!all_digits(n->tran_date, 14, 14))
         return gw_error_set(op->err, PMP_E_INVALID_REQUEST, 0, NULL,
                             "notify: TranDate is not yyyyMMddHHmmss");
     return PMP_OK;
 }
 
+/* "yyyyMMddHHmmss" (checked) -> "yyyy-MM-ddTHH:mm:ss" */
 static void iso_stamp(const char *in, char *out, size_t size)
 {
-    snprintf(out, size, "%.4s-%.2s-%.2sT%.2s:%.2s:%.2s", in, in + 4, in + 6, in + 8, in + 10,
-             in + 12);
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    size_t i, j = 0;
+
+    if (size < sizeof(shape))
+        return;
+    for (i = 0; i < sizeof(shape) - 1; i++)
+        out[i] = shape[i] == 'd' ? in[j++] : shape[i];
+    out[i] = '\0';
 }
 
 /* What the notification itself says (never trusted on its own). */
-static json_object *notified_json(paid_op *op, const gw_resp *r)
+static void write_notified(paid_op *op, gw_jw *w, const notice *n)
 {
-    json_object *n = json_object_new_object();
     int64_t amount = 0, tax = 0;
     char when[32];
 
-    paid_parse_amount(gw_resp_str(r, "Amount"), &amount);
-    paid_parse_amount(gw_resp_str(r, "Tax"), &tax);
-    iso_stamp(gw_resp_str(r, "TranDate"), when, sizeof(when));
-    paid_json_str(n, "status", paid_tx_word(op, gw_resp_str(r, "Status")));
-    paid_json_str(n, "gateway_status", gw_resp_str(r, "Status"));
-    paid_json_int(n, "amount", amount);
-    paid_json_int(n, "tax", tax);
-    paid_json_str(n, "tran_date", when);
-    paid_json_str(n, "job_cd", gw_resp_str(r, "JobCd"));
-    paid_json_str(n, "err_info", gw_resp_str(r, "ErrInfo"));
-    return n;
+    paid_parse_amount(n->amount, &amount);
+    paid_parse_amount(n->tax, &tax);
+    iso_stamp(n->tran_date, when, sizeof(when));
+    gw_jw_object(w, "notified");
+    gw_jw_str(w, "status", paid_tx_word(op, n->status));
+    gw_jw_str(w, "gateway_status", n->status);
+    gw_jw_int(w, "amount", amount);
+    gw_jw_int(w, "tax", tax);
+    gw_jw_str(w, "tran_date", when);
+    gw_jw_str(w, "job_cd", n->job_cd);
+    gw_jw_str(w, "err_info", n->err_info);
+    gw_jw_end_object(w);
+}
+
+/* The event as the gateway's record shows it (confirmed). */
+static void write_confirmed_event(gw_jw *w, const notice *n, const paid_trade *t, const char *word)
+{
+    const char *pd = gw_resp_str(&t->call.resp, "ProcessDate");
+    char when[32];
+
+    gw_jw_object(w, "event");
+    gw_jw_str(w, "order_id", n->order);
+    gw_jw_str(w, "gateway_status", t->status);
+    gw_jw_int(w, "amount", t->amount);
+    gw_jw_int(w, "tax", t->tax);
+    gw_jw_str(w, "access_id", t->access_id);
+    gw_jw_str(w, "status", word);
+    gw_jw_str(w, "buyer_id", gw_resp_str(&t->call.resp, "PaidBuyerID"));
+    gw_jw_str(w, "paid_code", gw_resp_str(&t->call.resp, "PaidCode"));
+    gw_jw_int(w, "cancel_amount", t->cancel_amount);
+    gw_jw_int(w, "cancel_tax", t->cancel_tax);
+    if (all_digits(pd, 14, 14)) {
+        iso_stamp(pd, when, sizeof(when));
+        gw_jw_str(w, "process_date", when);
+    } else {
+        gw_jw_str(w, "process_date", pd);
+    }
+    gw_jw_end_object(w);
+}
+
+/* The event as the notification tells it (confirmation switched off). */
+static void write_unconfirmed_event(gw_jw *w, const notice *n, const char *word)
+{
+    int64_t amount = 0, tax = 0;
+
+    paid_parse_amount(n->amount, &amount);
+    paid_parse_amount(n->tax, &tax);
+    gw_jw_object(w, "event");
+    gw_jw_str(w, "order_id", n->order);
+    gw_jw_str(w, "gateway_status", n->status);
+    gw_jw_int(w, "amount", amount);
+    gw_jw_int(w, "tax", tax);
+    gw_jw_str(w, "access_id", n->access_id);
+    gw_jw_str(w, "status", word);
+    gw_jw_str(w, "buyer_id", n->buyer);
+    gw_jw_str(w, "paid_code", n->paid_code);
+    gw_jw_end_object(w);
+}
+
+static int32_t finish(paid_op *op, gw_buf *text, gw_jw *w, const char *status, pmp_result **out)
+{
+    size_t len;
+    char *json;
+
+    paid_jw_close(op, w, status);
+    json = gw_buf_steal(text, &len);
+    return paid_result_text(op, status, json, len, out);
 }
 
 int32_t paid_notify(pmp_ctx *ctx, const char *body, size_t body_len, const char *headers,
                     size_t headers_len, pmp_result **out, pmp_error *err)
 {
-    json_object *doc = NULL, *event;
     const char *status_word;
     char key[65];
     paid_trade t;
+    gw_buf text;
     gw_resp r;
+    notice n;
     paid_op op;
+    gw_jw w;
     int32_t rc;
     int prc, matches = 1;
 
@@ -157,6 +244,9 @@ int32_t paid_notify(pmp_ctx *ctx, const char *body, size_t body_len, const char 
     memset(&t, 0, sizeof(t));
     if ((rc = paid_op_begin(&op, ctx, "notify", out, err)) != PMP_OK)
         return rc;
+    gw_buf_init(&text, &ctx->mem, 0);
+    gw_buf_reserve(&text, 1024); /* the whole result, in one allocation */
+    gw_jw_init(&w, &text);
     if (!body && body_len) {
         rc = gw_error_set(err, PMP_E_INVALID_ARG, 0, NULL, "notify: body is NULL");
         goto out;
@@ -178,103 +268,67 @@ int32_t paid_notify(pmp_ctx *ctx, const char *body, size_t body_len, const char 
                                     : "an application/x-www-form-urlencoded form");
         goto out;
     }
+    read_notice(&r, &n);
     if (gw_resp_error_has_prefix(&r, CONNECTIVITY_TEST)) {
         /* GMO-PG's connectivity test: acknowledge, nothing to apply. */
-        if (strcmp(gw_resp_str(&r, "ShopID"), ctx->cfg.shop_id)) {
-            rc = check_body(&op, &r);
+        if (strcmp(n.shop, ctx->cfg.shop_id)) {
+            rc = check_body(&op, &n);
             goto out;
         }
-        doc = json_object_new_object();
-        json_object_object_add(doc, "event", NULL);
-        paid_json_str(doc, "reply_body", "0");
+        gw_jw_object(&w, NULL);
+        gw_jw_null(&w, "event");
+        gw_jw_str(&w, "reply_body", "0");
         gw_logf(&ctx->log, PMP_LOG_INFO, "notify: connectivity test acknowledged");
-        rc = paid_result(&op, "test", doc, out);
+        rc = finish(&op, &text, &w, "test", out);
         goto out;
     }
-    if ((rc = check_body(&op, &r)) != PMP_OK)
+    if ((rc = check_body(&op, &n)) != PMP_OK)
         goto out;
-    if (event_key(&r, key) != 0) {
+    if (event_key(ctx, &n, key) != 0) {
         rc = gw_error_set(err, PMP_E_INTERNAL, 0, NULL, "notify: could not hash the event key");
         goto out;
     }
-    doc = json_object_new_object();
-    event = json_object_new_object();
+    gw_jw_object(&w, NULL);
     if (ctx->paid.notify_confirm) {
-        rc = paid_search(&op, gw_resp_str(&r, "OrderID"), &t);
+        int64_t amount = 0, tax = 0;
+
+        rc = paid_search(&op, n.order, &t);
         if (rc == PMP_E_NOT_FOUND) {
-            json_object_put(event);
-            json_object_put(doc);
             rc = gw_error_set(err, PMP_E_NOT_FOUND, 0, op.gateway_errors,
                               "notify: order %s does not exist at the gateway; the notification "
                               "is forged or for another shop, do not apply it",
-                              gw_resp_str(&r, "OrderID"));
+                              n.order);
             goto out;
         }
-        if (rc != PMP_OK) {
-            /* The host answers "not received" and the gateway sends again. */
-            json_object_put(event);
-            json_object_put(doc);
+        if (rc != PMP_OK) /* the host answers "not received"; the gateway resends */
             goto out;
-        }
-        {
-            int64_t amount = 0, tax = 0;
-
-            paid_parse_amount(gw_resp_str(&r, "Amount"), &amount);
-            paid_parse_amount(gw_resp_str(&r, "Tax"), &tax);
-            matches =
-                !strcmp(t.status, gw_resp_str(&r, "Status")) && t.amount == amount && t.tax == tax;
-        }
+        paid_parse_amount(n.amount, &amount);
+        paid_parse_amount(n.tax, &tax);
+        matches = !strcmp(t.status, n.status) && t.amount == amount && t.tax == tax;
         status_word = paid_tx_word(&op, t.status);
-        paid_json_trade(event, gw_resp_str(&r, "OrderID"), &t);
-        paid_json_str(event, "status", status_word);
-        paid_json_str(event, "buyer_id", gw_resp_str(&t.call.resp, "PaidBuyerID"));
-        paid_json_str(event, "paid_code", gw_resp_str(&t.call.resp, "PaidCode"));
-        paid_json_int(event, "cancel_amount", t.cancel_amount);
-        paid_json_int(event, "cancel_tax", t.cancel_tax);
-        {
-            const char *pd = gw_resp_str(&t.call.resp, "ProcessDate");
-            char when[32];
-
-            if (all_digits(pd, 14, 14)) {
-                iso_stamp(pd, when, sizeof(when));
-                paid_json_str(event, "process_date", when);
-            } else {
-                paid_json_str(event, "process_date", pd);
-            }
-        }
+        write_confirmed_event(&w, &n, &t, status_word);
         if (!matches)
             gw_logf(&ctx->log, PMP_LOG_WARN,
                     "notify: order %s: the notification says %s, the gateway says %s; "
                     "reporting the gateway's state",
-                    gw_resp_str(&r, "OrderID"), gw_resp_str(&r, "Status"), t.status);
+                    n.order, n.status, t.status);
     } else {
-        int64_t amount = 0, tax = 0;
-
-        status_word = paid_tx_word(&op, gw_resp_str(&r, "Status"));
-        paid_parse_amount(gw_resp_str(&r, "Amount"), &amount);
-        paid_parse_amount(gw_resp_str(&r, "Tax"), &tax);
-        paid_json_str(event, "order_id", gw_resp_str(&r, "OrderID"));
-        paid_json_str(event, "gateway_status", gw_resp_str(&r, "Status"));
-        paid_json_int(event, "amount", amount);
-        paid_json_int(event, "tax", tax);
-        paid_json_str(event, "access_id", gw_resp_str(&r, "AccessID"));
-        paid_json_str(event, "status", status_word);
-        paid_json_str(event, "buyer_id", gw_resp_str(&r, "PaidBuyerID"));
-        paid_json_str(event, "paid_code", gw_resp_str(&r, "PaidCode"));
+        status_word = paid_tx_word(&op, n.status);
+        write_unconfirmed_event(&w, &n, status_word);
     }
-    json_object_object_add(doc, "event", event);
-    json_object_object_add(doc, "notified", notified_json(&op, &r));
-    paid_json_str(doc, "event_key", key);
-    paid_json_bool(doc, "confirmed", ctx->paid.notify_confirm);
+    write_notified(&op, &w, &n);
+    gw_jw_str(&w, "event_key", key);
+    gw_jw_bool(&w, "confirmed", ctx->paid.notify_confirm);
     if (ctx->paid.notify_confirm)
-        paid_json_bool(doc, "matches_gateway", matches);
+        gw_jw_bool(&w, "matches_gateway", matches);
     else
-        json_object_object_add(doc, "matches_gateway", NULL);
-    paid_json_str(doc, "reply_body", "0");
-    gw_logf(&ctx->log, PMP_LOG_INFO, "notify: order %s %s (%s)", gw_resp_str(&r, "OrderID"),
-            status_word, matches ? "confirmed" : "the gateway's state differs");
-    rc = paid_result(&op, status_word, doc, out);
+        gw_jw_null(&w, "matches_gateway");
+    gw_jw_str(&w, "reply_body", "0");
+    gw_logf(&ctx->log, PMP_LOG_INFO, "notify: order %s %s (%s)", n.order, status_word,
+            matches ? "confirmed" : "the gateway's state differs");
+    rc = finish(&op, &text, &w, status_word, out);
 out:
+    gw_buf_release(&text);
     paid_trade_release(&t);
     gw_resp_release(&r);
     paid_op_end(&op);
