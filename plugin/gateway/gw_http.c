@@ -150,6 +150,10 @@ __attribute__((destructor)) static void gw_http_unload(void)
     pthread_mutex_unlock(&g_lock);
 }
 
+static int on_prereq(void *user, char *primary_ip, char *local_ip, int primary_port,
+                     int local_port);
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user);
+
 static CURL *take_handle(void)
 {
     CURL *easy = NULL;
@@ -168,7 +172,22 @@ static CURL *take_handle(void)
         free(p);
         return easy;
     }
-    return curl_easy_init();
+    easy = curl_easy_init();
+    if (easy) {
+        /* What never changes is set once per handle, not per request. */
+        curl_easy_setopt(easy, CURLOPT_POST, 1L);
+        curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
+        curl_easy_setopt(easy, CURLOPT_HTTPHEADER, g_headers);
+        curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+        curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+        curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+        curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
+        curl_easy_setopt(easy, CURLOPT_SHARE, g_share);
+        curl_easy_setopt(easy, CURLOPT_USERAGENT, "paid-pmp/" PMP_PLUGIN_VERSION);
+    }
+    return easy;
 }
 
 static void give_back(CURL *easy)
@@ -280,27 +299,17 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
         return GW_HTTP_NOMEM;
     }
     errbuf[0] = '\0';
+    /* per request: the rest was set when the handle was made (take_handle) */
     curl_easy_setopt(easy, CURLOPT_URL, url);
-    curl_easy_setopt(easy, CURLOPT_POST, 1L);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, on_prereq);
     curl_easy_setopt(easy, CURLOPT_PREREQDATA, &attempts);
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, g_headers);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &reply->body);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, opts->allow_plain_http ? "http,https" : "https");
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(easy, CURLOPT_CAINFO, opts->ca_file);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, opts->connect_timeout_ms);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, opts->timeout_ms);
-    curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(easy, CURLOPT_SHARE, g_share);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "paid-pmp/" PMP_PLUGIN_VERSION);
 
     cc = curl_easy_perform(easy);
     outcome = classify(cc, easy);
