@@ -1,12 +1,19 @@
 #!/bin/sh
-# Installs the Debian packages this project needs to build, test and run the
-# demo, but only those that are missing: a machine that has them all is left
-# untouched and needs no network. Uses sudo only when not already root.
+# Installs the Debian packages this project needs, but only those that are
+# missing: a machine that has them all is left untouched and needs no
+# network. Uses sudo only when not already root.
+#   scripts/deps.sh          what the build and the demo need
+#   scripts/deps.sh --test   also what the whole test suite needs (PHP and
+#                            Python hosts, JSON Schema checks, the headless
+#                            browser, valgrind, abidiff)
 set -eu
 
 packages="meson ninja-build pkg-config gcc g++ clang libclang-rt-14-dev binutils libcurl4-openssl-dev libjson-c-dev
-libyaml-dev libcunit1-dev libsqlite3-dev libmicrohttpd-dev libssl-dev python3-jsonschema
-php8.2-cli php8.2-dev python3-pytest"
+libyaml-dev libcunit1-dev libsqlite3-dev libmicrohttpd-dev libssl-dev"
+if [ "${1:-}" = "--test" ]; then
+    packages="$packages python3-jsonschema php8.2-cli php8.2-dev python3-pytest
+chromium fonts-ipafont-gothic valgrind abigail-tools"
+fi
 
 missing=""
 for p in $packages; do

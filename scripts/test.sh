@@ -12,7 +12,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 build=${BUILD_DIR:-build}
 
-"$top/scripts/deps.sh"
+"$top/scripts/deps.sh" --test
 
 if [ ! -f "$build/build.ninja" ]; then
     # shellcheck disable=SC2086 # MESON_SETUP_ARGS is a list of options
