@@ -246,7 +246,7 @@ static int32_t authorize_once(pmp_ctx *ctx, const char *order, long n, int *fail
     g_plugin.api->result_free(rc == PMP_OK ? res : NULL);
     ROB_CHECKF(live() == before, "authorize %s (allocation %ld failing): %ld block(s) leaked",
                order, n, live() - before);
-    if (getenv("ROB_VERBOSE") && n)
+    if (getenv("ROB_VERBOSE") && *failed)
         printf("  authorize, allocation %ld failing: %d %s\n", n, rc,
                rc ? err.message : "(absorbed: the plugin asked again)");
     return rc;
