@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "pmp.h" /* abi/v1.0/pmp.h */
+#include "tsbx.h"
 
 #if PMP_ABI_MAJOR != 1 || PMP_ABI_MINOR != 0
 #error "old_host must be built against the frozen v1.0 header (abi/v1.0)"
@@ -41,88 +42,7 @@ static int check(int cond, const char *what)
 
 /* ------------------------------------------------------------ sandbox */
 
-static pid_t g_sandbox = -1;
-static char g_dir[256], g_url[256], g_ca[512];
-
-static int read_ready(const char *path)
-{
-    char line[600];
-    FILE *f = fopen(path, "r");
-    int ready = 0;
-
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!strncmp(line, "PAID_SANDBOX_URL=", 17))
-            snprintf(g_url, sizeof(g_url), "%.200s", line + 17);
-        else if (!strncmp(line, "PAID_SANDBOX_CA=", 16))
-            snprintf(g_ca, sizeof(g_ca), "%.500s", line + 16);
-        else if (!strcmp(line, "PAID_SANDBOX_READY=1"))
-            ready = 1;
-    }
-    fclose(f);
-    return ready && g_url[0] && g_ca[0];
-}
-
-static int start_sandbox(const char *exe)
-{
-    char ready[300], state[300], log[300];
-    int i;
-
-    snprintf(g_dir, sizeof(g_dir), "%s/pmp-oldhost-XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (!mkdtemp(g_dir))
-        return -1;
-    snprintf(ready, sizeof(ready), "%s/ready", g_dir);
-    snprintf(state, sizeof(state), "%s/state", g_dir);
-    snprintf(log, sizeof(log), "%s/sandbox.log", g_dir);
-    fflush(NULL);
-    g_sandbox = fork();
-    if (g_sandbox < 0)
-        return -1;
-    if (g_sandbox == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execl(exe, exe, "--port", "0", "--state-dir", state, "--db", ":memory:", "--ready-file",
-              ready, "--quiet", (char *)NULL);
-        _exit(127);
-    }
-    for (i = 0; i < 600; i++) {
-        struct timespec ts = {0, 50 * 1000000L};
-
-        if (read_ready(ready))
-            return 0;
-        if (waitpid(g_sandbox, NULL, WNOHANG) == g_sandbox) {
-            g_sandbox = -1;
-            fprintf(stderr, "sandbox exited early; see %s\n", log);
-            return -1;
-        }
-        nanosleep(&ts, NULL);
-    }
-    return -1;
-}
-
-static void stop_sandbox(void)
-{
-    char cmd[300];
-
-    if (g_sandbox > 0) {
-        kill(g_sandbox, SIGTERM);
-        waitpid(g_sandbox, NULL, 0);
-    }
-    if (g_dir[0]) {
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", g_dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", g_dir);
-    }
-}
+static tsbx g_sb;
 
 /* ------------------------------------------------------------ the host */
 
@@ -204,15 +124,15 @@ int main(int argc, char **argv)
     get(PMP_ABI_MAJOR, &g_api);
     check(!strcmp(g_api->strerror(PMP_E_OUTCOME_UNKNOWN), g_api->strerror(-5)), "codes fixed");
 
-    if (start_sandbox(sandbox) != 0) {
+    if (tsbx_start(&g_sb, sandbox, NULL, "oldhost", NULL) != 0) {
         fprintf(stderr, "sandbox did not start\n");
-        stop_sandbox();
+        tsbx_stop(&g_sb);
         return 99;
     }
     snprintf(yaml, sizeof(yaml),
              "gateway:\n  base_url: %s\n  ca_file: %s\n  timeout_ms: 20000\n"
              "shop:\n  id: tshop00000001\n  password: sbxpass01\n",
-             g_url, g_ca);
+             g_sb.base_url, g_sb.ca_file);
     memset(&args, 0, sizeof(args));
     args.struct_size = sizeof(args);
     args.config = yaml;
@@ -222,7 +142,7 @@ int main(int argc, char **argv)
     err.struct_size = sizeof(err);
     if (!check(g_api->init(&args, &ctx, &err) == PMP_OK, "init")) {
         fprintf(stderr, "init: %s\n", err.message);
-        stop_sandbox();
+        tsbx_stop(&g_sb);
         return 1;
     }
 
@@ -261,7 +181,7 @@ int main(int argc, char **argv)
 
     g_api->shutdown(ctx);
     dlclose(handle);
-    stop_sandbox();
+    tsbx_stop(&g_sb);
     printf("old host (ABI 1.0 header) against plugin %s: %d passed, %d failed\n", plugin, g_passed,
            g_failed);
     return g_failed ? 1 : 0;

@@ -10,14 +10,10 @@
 
 #include "../unit/cunit_main.h"
 #include "pmp.h"
+#include "tsbx.h"
 
-/** A running sandbox. */
-typedef struct it_sandbox {
-    pid_t pid;
-    char base_url[256];  /* https://127.0.0.1:PORT/payment/ */
-    char admin_url[256]; /* https://127.0.0.1:PORT/_sandbox/ */
-    char ca_file[512];
-} it_sandbox;
+/** A running sandbox (tests/common/tsbx.h). */
+typedef tsbx it_sandbox;
 
 typedef struct it_env {
     const pmp_api *api;

@@ -388,100 +388,16 @@ void it_enroll(const char *buyer_id, const char *email_local, char *status, size
 
 /* --------------------------------------------------------- process setup */
 
-static int read_ready(const char *path, it_sandbox *sb)
-{
-    char line[500];
-    FILE *f = fopen(path, "r");
-    int ready = 0;
-
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (!strncmp(line, "PAID_SANDBOX_URL=", 17))
-            snprintf(sb->base_url, sizeof(sb->base_url), "%.200s", line + 17);
-        else if (!strncmp(line, "PAID_SANDBOX_CA=", 16))
-            snprintf(sb->ca_file, sizeof(sb->ca_file), "%s", line + 16);
-        else if (!strcmp(line, "PAID_SANDBOX_READY=1"))
-            ready = 1;
-    }
-    fclose(f);
-    return ready && sb->base_url[0] && sb->ca_file[0];
-}
-
 static const char *g_sandbox_exe;
 
 int it_sandbox_start(it_sandbox *sb, const char *name, const char *const *extra)
 {
-    char ready[600], state[600], log[600], *slash;
-    const char *argv[32];
-    int i, n = 0;
-
-    memset(sb, 0, sizeof(*sb));
-    sb->pid = -1;
-    snprintf(ready, sizeof(ready), "%s/%s.ready", it.workdir, name);
-    snprintf(state, sizeof(state), "%s/%s.state", it.workdir, name);
-    snprintf(log, sizeof(log), "%s/%s.log", it.workdir, name);
-    argv[n++] = g_sandbox_exe;
-    argv[n++] = "--port";
-    argv[n++] = "0";
-    argv[n++] = "--state-dir";
-    argv[n++] = state;
-    argv[n++] = "--db";
-    argv[n++] = ":memory:";
-    argv[n++] = "--ready-file";
-    argv[n++] = ready;
-    argv[n++] = "--quiet";
-    for (i = 0; extra && extra[i] && n < 31; i++)
-        argv[n++] = extra[i];
-    argv[n] = NULL;
-    fflush(NULL);
-    sb->pid = fork();
-    if (sb->pid < 0)
-        return -1;
-    if (sb->pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-
-        /* An interrupted test run must not leave the sandbox behind. */
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        execv(g_sandbox_exe, (char *const *)argv);
-        _exit(127);
-    }
-    for (i = 0; i < 400; i++) {
-        struct timespec ts = {0, 50 * 1000000L};
-        int st;
-
-        if (read_ready(ready, sb)) {
-            snprintf(sb->admin_url, sizeof(sb->admin_url), "%s", sb->base_url);
-            slash = strstr(sb->admin_url, "/payment/");
-            if (!slash)
-                return -1;
-            snprintf(slash, sizeof(sb->admin_url) - (size_t)(slash - sb->admin_url), "/_sandbox/");
-            return 0;
-        }
-        if (waitpid(sb->pid, &st, WNOHANG) == sb->pid) {
-            sb->pid = -1;
-            fprintf(stderr, "sandbox exited early; see %s\n", log);
-            return -1;
-        }
-        nanosleep(&ts, NULL);
-    }
-    fprintf(stderr, "sandbox not ready after 20 s; see %s\n", log);
-    return -1;
+    return tsbx_start(sb, g_sandbox_exe, it.workdir, name, extra);
 }
 
 void it_sandbox_stop(it_sandbox *sb)
 {
-    if (sb->pid > 0) {
-        kill(sb->pid, SIGTERM);
-        waitpid(sb->pid, NULL, 0);
-    }
-    sb->pid = -1;
+    tsbx_stop(sb);
 }
 
 void it_use(const it_sandbox *sb, pmp_ctx *ctx)

@@ -15,6 +15,7 @@
 #include <sys/types.h>
 
 #include "pmp.h"
+#include "tsbx.h"
 
 /* -------------------------------------------------------------- checks */
 
@@ -31,13 +32,8 @@ int rob_report(const char *name);
 
 /* ------------------------------------------------------------- sandbox */
 
-typedef struct rob_sandbox {
-    pid_t pid;
-    char workdir[256];
-    char base_url[256];  /* https://127.0.0.1:PORT/payment/ */
-    char admin_url[256]; /* https://127.0.0.1:PORT/_sandbox/ */
-    char ca_file[512];
-} rob_sandbox;
+/* ROB_KEEP=1 keeps the sandbox's directory (logs) */
+typedef tsbx rob_sandbox;
 
 /** Starts exe on a free loopback port with a fresh state directory and an
  *  in-memory database; extra is a NULL-terminated list of further options
