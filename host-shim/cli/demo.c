@@ -1,7 +1,9 @@
 /*
  * demo.c - pmp-host demo: start a local sandbox, load the plugin through the
  * real ABI and walk through a Paid BtoB sale step by step, checking at every
- * step that things went as the story says.
+ * step that things went as the story says. Steps 11-20 (Paid's month after
+ * the sale: notifications, closing, invoices, dunning, deposits) are in
+ * demo_month.c; what both parts share is in demo.h.
  *
  * What the demo proves is the whole chain a merchant platform uses: dlopen
  * -> pmp_get_api -> init from YAML -> operations over verified HTTPS ->
@@ -9,6 +11,7 @@
  * like any other host, and compares the plugin's own account of the calls
  * it made ("gateway_calls") with what the sandbox says it received.
  */
+#include "demo.h"
 #include "host.h"
 #include "pmp_loader.h"
 #include "sandbox_admin.h"
@@ -37,13 +40,6 @@
 
 #define DEMO_BUILD_PLUGIN "../plugin/libpmp_paid.so"
 #define DEMO_BUILD_SANDBOX "../sandbox/paid-sandbox"
-#define DEMO_READY_TIMEOUT_MS 20000
-#define DEMO_STEPS 10
-
-/* The sandbox's default shop (sandbox/README.md). Written to the demo's
- * private config file only; never printed. */
-#define DEMO_SHOP_ID "tshop00000001"
-#define DEMO_SHOP_PASS "sbxpass01"
 
 #define BUYER_A "DEMO-BUYER-1"
 #define BUYER_B "DEMO-BUYER-2"
@@ -59,68 +55,29 @@ static void demo_on_signal(int sig)
     demo_signal = sig;
 }
 
-typedef struct demo {
-    const pmp_api *api;
-    pmp_ctx *ctx;
-    host_admin *admin; /* NULL when the request log is unavailable */
-    long long cursor;  /* highest sandbox request number already shown */
-    int admin_warned;
-    FILE *out;
-    int color;
-    int step;
-    char order_stamp[16];  /* yyyyMMddHHmmss, makes order IDs unique */
-    char sandbox_ops[512]; /* operations the sandbox saw in the last call */
-    char sandbox_ok[512];  /* those of them it accepted (no ErrInfo) */
-    char failure[1024];    /* first failed expectation of the step */
-} demo;
-
 /* ------------------------------------------------------------------------
  * Output helpers
  * ---------------------------------------------------------------------- */
 
-static const char *c_bold(const demo *d)
+const char *demo_bold(const demo *d)
 {
     return d->color ? "\033[1m" : "";
 }
-static const char *c_green(const demo *d)
+const char *demo_green(const demo *d)
 {
     return d->color ? "\033[32m" : "";
 }
-static const char *c_red(const demo *d)
+const char *demo_red(const demo *d)
 {
     return d->color ? "\033[31m" : "";
 }
-static const char *c_dim(const demo *d)
+const char *demo_dim(const demo *d)
 {
     return d->color ? "\033[2m" : "";
 }
-static const char *c_off(const demo *d)
+const char *demo_off(const demo *d)
 {
     return d->color ? "\033[0m" : "";
-}
-
-/* 1234567 -> "1,234,567" */
-static const char *fmt_yen(long long v, char *buf, size_t size)
-{
-    char digits[32];
-    char tmp[48];
-    size_t n;
-    size_t i;
-    size_t o = 0;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-
-    (void)snprintf(digits, sizeof(digits), "%llu", u);
-    n = strlen(digits);
-    if (v < 0)
-        tmp[o++] = '-';
-    for (i = 0; i < n; i++) {
-        if (i > 0 && (n - i) % 3 == 0)
-            tmp[o++] = ',';
-        tmp[o++] = digits[i];
-    }
-    tmp[o] = '\0';
-    (void)snprintf(buf, size, "%s", tmp);
-    return buf;
 }
 
 /* Length of the longest prefix of s, at most max bytes, that does not cut a
@@ -136,8 +93,7 @@ static size_t utf8_prefix(const char *s, size_t max)
     return max;
 }
 
-HOST_PRINTF(2, 3)
-static void demo_fail(demo *d, const char *fmt, ...)
+void demo_fail(demo *d, const char *fmt, ...)
 {
     va_list ap;
 
@@ -148,31 +104,29 @@ static void demo_fail(demo *d, const char *fmt, ...)
     va_end(ap);
 }
 
-static void demo_headline(demo *d, const char *fmt, ...) HOST_PRINTF(2, 3);
-
-static void demo_headline(demo *d, const char *fmt, ...)
+void demo_headline(demo *d, const char *fmt, ...)
 {
     va_list ap;
 
     d->step++;
     d->failure[0] = '\0';
-    (void)fprintf(d->out, "\n%s%2d/%d  ", c_bold(d), d->step, DEMO_STEPS);
+    (void)fprintf(d->out, "\n%s%2d/%d  ", demo_bold(d), d->step, DEMO_STEPS);
     va_start(ap, fmt);
     (void)vfprintf(d->out, fmt, ap);
     va_end(ap);
-    (void)fprintf(d->out, "%s\n", c_off(d));
+    (void)fprintf(d->out, "%s\n", demo_off(d));
 }
 
 /* Ends a step: prints the verdict. Returns 0 when the step went as told. */
-static int demo_verdict(demo *d, const char *what)
+int demo_verdict(demo *d, const char *what)
 {
-    if (d->failure[0] == '\0' && demo_signal != 0)
-        demo_fail(d, "interrupted by signal %d", (int)demo_signal);
+    if (d->failure[0] == '\0' && *d->cancel != 0)
+        demo_fail(d, "interrupted by signal %d", (int)*d->cancel);
     if (d->failure[0] != '\0') {
-        (void)fprintf(d->out, "  %sFAILED%s  %s\n", c_red(d), c_off(d), d->failure);
+        (void)fprintf(d->out, "  %sFAILED%s  %s\n", demo_red(d), demo_off(d), d->failure);
         return -1;
     }
-    (void)fprintf(d->out, "  %sok%s  %s\n", c_green(d), c_off(d), what);
+    (void)fprintf(d->out, "  %sok%s  %s\n", demo_green(d), demo_off(d), what);
     return 0;
 }
 
@@ -181,7 +135,7 @@ static int demo_verdict(demo *d, const char *what)
  * ---------------------------------------------------------------------- */
 
 /* Member lookup with a dotted path ("decline.reason"). Borrowed or NULL. */
-static json_object *jget(json_object *obj, const char *path)
+json_object *demo_jget(json_object *obj, const char *path)
 {
     char key[64];
     const char *dot;
@@ -204,16 +158,16 @@ static json_object *jget(json_object *obj, const char *path)
     return obj;
 }
 
-static const char *jstr(json_object *obj, const char *path)
+const char *demo_jstr(json_object *obj, const char *path)
 {
-    json_object *v = jget(obj, path);
+    json_object *v = demo_jget(obj, path);
 
     return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-static int jint(json_object *obj, const char *path, long long *out)
+int demo_jint(json_object *obj, const char *path, long long *out)
 {
-    json_object *v = jget(obj, path);
+    json_object *v = demo_jget(obj, path);
 
     if (!json_object_is_type(v, json_type_int))
         return -1;
@@ -222,9 +176,9 @@ static int jint(json_object *obj, const char *path, long long *out)
 }
 
 /* 1 true, 0 false, -1 missing or not a boolean */
-static int jbool(json_object *obj, const char *path)
+int demo_jbool(json_object *obj, const char *path)
 {
-    json_object *v = jget(obj, path);
+    json_object *v = demo_jget(obj, path);
 
     if (!json_object_is_type(v, json_type_boolean))
         return -1;
@@ -238,20 +192,20 @@ static int is_amount_key(const char *key)
 }
 
 /* One "key value" pair per listed member that the result has. */
-static void print_fields(demo *d, json_object *res, const char *const *keys)
+void demo_print_fields(demo *d, json_object *res, const char *const *keys)
 {
     size_t col = 4;
     int any = 0;
 
     for (; *keys != NULL; keys++) {
-        json_object *v = jget(res, *keys);
+        json_object *v = demo_jget(res, *keys);
         char buf[160];
         const char *text;
 
         if (v == NULL)
             continue;
         if (json_object_is_type(v, json_type_int) && is_amount_key(*keys))
-            text = fmt_yen((long long)json_object_get_int64(v), buf, sizeof(buf));
+            text = host_fmt_yen((long long)json_object_get_int64(v), buf, sizeof(buf));
         else if (json_object_is_type(v, json_type_string))
             text = json_object_get_string(v);
         else
@@ -268,7 +222,7 @@ static void print_fields(demo *d, json_object *res, const char *const *keys)
         }
         any = 1;
         col += strlen(*keys) + 1 + strlen(text);
-        (void)fprintf(d->out, "%s%s%s %s", c_dim(d), *keys, c_off(d), text);
+        (void)fprintf(d->out, "%s%s%s %s", demo_dim(d), *keys, demo_off(d), text);
     }
     if (any)
         (void)fprintf(d->out, "\n");
@@ -288,7 +242,7 @@ static json_object *log_entries(json_object *doc)
     if (json_object_is_type(doc, json_type_array))
         return doc;
     for (i = 0; names[i] != NULL; i++) {
-        json_object *v = jget(doc, names[i]);
+        json_object *v = demo_jget(doc, names[i]);
 
         if (json_object_is_type(v, json_type_array))
             return v;
@@ -298,21 +252,21 @@ static json_object *log_entries(json_object *doc)
 
 static int log_entry_seq(json_object *e, long long *out)
 {
-    return jint(e, "seq", out) == 0 || jint(e, "id", out) == 0 ? 0 : -1;
+    return demo_jint(e, "seq", out) == 0 || demo_jint(e, "id", out) == 0 ? 0 : -1;
 }
 
 /* The operation name, "EntryTranPaid", from "operation" or the path. */
 static void log_entry_op(json_object *e, char *buf, size_t size)
 {
-    const char *op = jstr(e, "operation");
+    const char *op = demo_jstr(e, "operation");
     const char *slash;
     const char *dot;
     size_t n;
 
     if (op == NULL)
-        op = jstr(e, "op");
+        op = demo_jstr(e, "op");
     if (op == NULL)
-        op = jstr(e, "path");
+        op = demo_jstr(e, "path");
     if (op == NULL) {
         (void)snprintf(buf, size, "?");
         return;
@@ -333,7 +287,7 @@ static const char *log_form_value(json_object *form, const char *key, char *buf,
     size_t klen = strlen(key);
 
     if (json_object_is_type(form, json_type_object)) {
-        json_object *v = jget(form, key);
+        json_object *v = demo_jget(form, key);
 
         if (v == NULL)
             return NULL;
@@ -359,7 +313,7 @@ static const char *log_form_value(json_object *form, const char *key, char *buf,
 static json_object *log_entry_form(json_object *e, const char *const *names)
 {
     for (; *names != NULL; names++) {
-        json_object *v = jget(e, *names);
+        json_object *v = demo_jget(e, *names);
 
         if (v != NULL)
             return v;
@@ -370,10 +324,10 @@ static json_object *log_entry_form(json_object *e, const char *const *names)
 /* Whether the sandbox accepted the request: HTTP 200 and no ErrInfo. */
 static int log_entry_accepted(json_object *e)
 {
-    const char *err_info = jstr(e, "err_info");
+    const char *err_info = demo_jstr(e, "err_info");
     long long http = 200;
 
-    if (jint(e, "http_status", &http) == 0 && http != 200)
+    if (demo_jint(e, "http_status", &http) == 0 && http != 200)
         return 0;
     return err_info == NULL || err_info[0] == '\0';
 }
@@ -403,7 +357,7 @@ static void print_log_entry(demo *d, json_object *e, long long seq, const char *
                                             "PaidCode", NULL};
     json_object *req = log_entry_form(e, req_names);
     json_object *resp = log_entry_form(e, resp_names);
-    const char *err_info = jstr(e, "err_info");
+    const char *err_info = demo_jstr(e, "err_info");
     long long http = 200;
     char line[512];
     char v[128];
@@ -413,8 +367,8 @@ static void print_log_entry(demo *d, json_object *e, long long seq, const char *
 
     n = snprintf(line, sizeof(line), "#%lld %s", seq, op);
     o = n < 0 ? 0 : (size_t)n;
-    o = line_add(line, sizeof(line), o, "order", jstr(e, "order_id"));
-    o = line_add(line, sizeof(line), o, "buyer", jstr(e, "buyer_id"));
+    o = line_add(line, sizeof(line), o, "order", demo_jstr(e, "order_id"));
+    o = line_add(line, sizeof(line), o, "buyer", demo_jstr(e, "buyer_id"));
     for (i = 0; req_keys[i] != NULL; i++)
         o = line_add(line, sizeof(line), o, req_keys[i],
                      log_form_value(req, req_keys[i], v, sizeof(v)));
@@ -437,10 +391,10 @@ static void print_log_entry(demo *d, json_object *e, long long seq, const char *
             o = n < 0 ? sizeof(line) : o + (size_t)n;
         }
     }
-    if (jint(e, "http_status", &http) == 0 && http != 200 && o < sizeof(line))
+    if (demo_jint(e, "http_status", &http) == 0 && http != 200 && o < sizeof(line))
         (void)snprintf(line + o, sizeof(line) - o, " (HTTP %lld)", http);
-    (void)fprintf(d->out, "    %s%s%s%s\n", c_dim(d), first ? "sandbox got:   " : "               ",
-                  c_off(d), line);
+    (void)fprintf(d->out, "    %s%s%s%s\n", demo_dim(d),
+                  first ? "sandbox got:   " : "               ", demo_off(d), line);
 }
 
 /* Shows what the sandbox received since the last call and records the
@@ -489,7 +443,7 @@ static void demo_show_sandbox(demo *d)
         }
     }
     if (shown == 0)
-        (void)fprintf(d->out, "    %ssandbox got:   %snothing\n", c_dim(d), c_off(d));
+        (void)fprintf(d->out, "    %ssandbox got:   %snothing\n", demo_dim(d), demo_off(d));
     json_object_put(doc);
 }
 
@@ -527,7 +481,7 @@ static void demo_sync_cursor(demo *d)
     }
     /* The sandbox also says the highest number it ever issued (the log may
      * be paged or wiped by a reset). */
-    if (jint(doc, "last_seq", &last) == 0 && last > d->cursor)
+    if (demo_jint(doc, "last_seq", &last) == 0 && last > d->cursor)
         d->cursor = last;
     json_object_put(doc);
 }
@@ -538,7 +492,7 @@ static void demo_sync_cursor(demo *d)
 
 static void print_gateway_calls(demo *d, json_object *res)
 {
-    json_object *calls = jget(res, "gateway_calls");
+    json_object *calls = demo_jget(res, "gateway_calls");
     char line[512];
     size_t o = 0;
     size_t i;
@@ -552,7 +506,7 @@ static void print_gateway_calls(demo *d, json_object *res)
         o += (size_t)snprintf(line + o, sizeof(line) - o, "%s%s", i > 0 ? ", " : "",
                               c != NULL ? c : "?");
     }
-    (void)fprintf(d->out, "    %splugin called: %s%s\n", c_dim(d), c_off(d),
+    (void)fprintf(d->out, "    %splugin called: %s%s\n", demo_dim(d), demo_off(d),
                   n > 0 ? line : "nothing (answered locally)");
 }
 
@@ -561,7 +515,7 @@ static void print_gateway_calls(demo *d, json_object *res)
  * it reached the sandbox's log, a retry after a refused connection). */
 static void demo_compare_calls(demo *d, json_object *res)
 {
-    json_object *calls = jget(res, "gateway_calls");
+    json_object *calls = demo_jget(res, "gateway_calls");
     char joined[512];
     size_t o = 0;
     size_t i;
@@ -587,8 +541,6 @@ static void demo_compare_calls(demo *d, json_object *res)
  * after printing its status, the listed key fields, the plugin's gateway
  * calls and the sandbox's view. On an error prints it, records a failure
  * and returns NULL. */
-typedef void (*demo_describe_fn)(demo *d, json_object *res);
-
 static json_object *demo_call(demo *d, const char *opname, pmp_operation_fn fn, json_object *req,
                               const char *const *keys, demo_describe_fn describe)
 {
@@ -608,9 +560,8 @@ static json_object *demo_call(demo *d, const char *opname, pmp_operation_fn fn, 
         demo_fail(d, "out of memory");
         return NULL;
     }
-    (void)fprintf(d->out, "  %s%s%s %.*s%s\n", c_bold(d), opname, c_off(d),
-                  (int)utf8_prefix(req_text, 150), req_text,
-                  strlen(req_text) > 150 ? " ..." : "");
+    (void)fprintf(d->out, "  %s%s%s %.*s%s\n", demo_bold(d), opname, demo_off(d),
+                  (int)utf8_prefix(req_text, 150), req_text, strlen(req_text) > 150 ? " ..." : "");
 
     rc = fn(d->ctx, req_text, strlen(req_text), &result, &err);
     if (rc != PMP_OK) {
@@ -632,19 +583,21 @@ static json_object *demo_call(demo *d, const char *opname, pmp_operation_fn fn, 
         d->api->result_free(result);
         return NULL;
     }
-    if (strcmp(d->api->result_status(result), jstr(res, "status") != NULL ? jstr(res, "status")
-                                                                          : "") != 0)
+    if (strcmp(d->api->result_status(result),
+               demo_jstr(res, "status") != NULL ? demo_jstr(res, "status") : "") != 0)
         demo_fail(d, "result_status() says \"%s\" but the JSON says \"%s\"",
                   d->api->result_status(result),
-                  jstr(res, "status") != NULL ? jstr(res, "status") : "(none)");
-    (void)fprintf(d->out, "  -> %s%s%s\n", c_bold(d), d->api->result_status(result), c_off(d));
+                  demo_jstr(res, "status") != NULL ? demo_jstr(res, "status") : "(none)");
+    (void)fprintf(d->out, "  -> %s%s%s\n", demo_bold(d), d->api->result_status(result),
+                  demo_off(d));
     d->api->result_free(result);
 
     if (keys != NULL && keys[0] != NULL)
-        print_fields(d, res, keys);
+        demo_print_fields(d, res, keys);
     if (describe != NULL)
         describe(d, res);
-    print_gateway_calls(d, res);
+    if (!d->compact)
+        print_gateway_calls(d, res);
     demo_show_sandbox(d);
     demo_compare_calls(d, res);
     return res;
@@ -654,9 +607,9 @@ static json_object *demo_call(demo *d, const char *opname, pmp_operation_fn fn, 
  * Expectations
  * ---------------------------------------------------------------------- */
 
-static void expect_str(demo *d, json_object *res, const char *key, const char *want)
+void demo_expect_str(demo *d, json_object *res, const char *key, const char *want)
 {
-    const char *got = jstr(res, key);
+    const char *got = demo_jstr(res, key);
 
     if (got == NULL || strcmp(got, want) != 0)
         demo_fail(d, "expected %s \"%s\", got %s%s%s; result: %.400s", key, want,
@@ -665,11 +618,11 @@ static void expect_str(demo *d, json_object *res, const char *key, const char *w
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
-static void expect_int(demo *d, json_object *res, const char *key, long long want)
+void demo_expect_int(demo *d, json_object *res, const char *key, long long want)
 {
     long long got = 0;
 
-    if (jint(res, key, &got) != 0)
+    if (demo_jint(res, key, &got) != 0)
         demo_fail(d, "expected %s %lld, the result has none; result: %.400s", key, want,
                   json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN |
                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -677,9 +630,9 @@ static void expect_int(demo *d, json_object *res, const char *key, long long wan
         demo_fail(d, "expected %s %lld, got %lld", key, want, got);
 }
 
-static void expect_bool(demo *d, json_object *res, const char *key, int want)
+void demo_expect_bool(demo *d, json_object *res, const char *key, int want)
 {
-    int got = jbool(res, key);
+    int got = demo_jbool(res, key);
 
     if (got != want)
         demo_fail(d, "expected %s %s, got %s", key, want ? "true" : "false",
@@ -688,7 +641,7 @@ static void expect_bool(demo *d, json_object *res, const char *key, int want)
 
 static int calls_contain(json_object *res, const char *name)
 {
-    json_object *calls = jget(res, "gateway_calls");
+    json_object *calls = demo_jget(res, "gateway_calls");
     size_t i;
     size_t n = json_object_is_type(calls, json_type_array) ? json_object_array_length(calls) : 0;
 
@@ -731,88 +684,87 @@ static int sandbox_accepted(const demo *d, const char *name)
  * Requests
  * ---------------------------------------------------------------------- */
 
-static json_object *req_new(void)
+json_object *demo_req_new(void)
 {
     return json_object_new_object();
 }
 
-static void req_str(json_object *req, const char *key, const char *value)
+void demo_req_str(json_object *req, const char *key, const char *value)
 {
     (void)json_object_object_add(req, key, json_object_new_string(value));
 }
 
-static void req_int(json_object *req, const char *key, long long value)
+void demo_req_int(json_object *req, const char *key, long long value)
 {
     (void)json_object_object_add(req, key, json_object_new_int64(value));
 }
 
-static void order_id(const demo *d, int n, char *buf, size_t size)
+void demo_order_id(const demo *d, int n, char *buf, size_t size)
 {
     (void)snprintf(buf, size, "DEMO-%s-%d", d->order_stamp, n);
 }
 
-static json_object *enroll_request(const char *buyer_id, const char *company, const char *kana,
-                                   const char *email)
+json_object *demo_enroll_request(const char *buyer_id, const char *company, const char *kana,
+                                 const char *email)
 {
-    json_object *req = req_new();
+    json_object *req = demo_req_new();
 
     if (req == NULL)
         return NULL;
-    req_str(req, "buyer_id", buyer_id);
-    req_str(req, "company_name", company);
-    req_str(req, "company_name_kana", kana);
-    req_str(req, "representative_sei", "出茂");
-    req_str(req, "representative_mei", "太郎");
-    req_str(req, "zip_code", "1500002");
-    req_str(req, "prefecture", "東京都");
-    req_str(req, "address1", "渋谷区渋谷");
-    req_str(req, "address2", "1-2-3");
-    req_str(req, "tel", "03-1234-5678");
-    req_str(req, "email", email);
+    demo_req_str(req, "buyer_id", buyer_id);
+    demo_req_str(req, "company_name", company);
+    demo_req_str(req, "company_name_kana", kana);
+    demo_req_str(req, "representative_sei", "出茂");
+    demo_req_str(req, "representative_mei", "太郎");
+    demo_req_str(req, "zip_code", "1500002");
+    demo_req_str(req, "prefecture", "東京都");
+    demo_req_str(req, "address1", "渋谷区渋谷");
+    demo_req_str(req, "address2", "1-2-3");
+    demo_req_str(req, "tel", "03-1234-5678");
+    demo_req_str(req, "email", email);
     return req;
 }
 
-static json_object *authorize_request(const char *oid, const char *buyer, long long amount,
-                                      long long tax, const char *contents)
+json_object *demo_authorize_request(const char *oid, const char *buyer, long long amount,
+                                    long long tax, const char *contents)
 {
-    json_object *req = req_new();
+    json_object *req = demo_req_new();
 
     if (req == NULL)
         return NULL;
-    req_str(req, "order_id", oid);
-    req_str(req, "buyer_id", buyer);
-    req_int(req, "amount", amount);
-    req_int(req, "tax", tax);
+    demo_req_str(req, "order_id", oid);
+    demo_req_str(req, "buyer_id", buyer);
+    demo_req_int(req, "amount", amount);
+    demo_req_int(req, "tax", tax);
     if (contents != NULL)
-        req_str(req, "contents", contents);
+        demo_req_str(req, "contents", contents);
     return req;
 }
 
-static json_object *order_request(const char *oid)
+json_object *demo_order_request(const char *oid)
 {
-    json_object *req = req_new();
+    json_object *req = demo_req_new();
 
     if (req != NULL)
-        req_str(req, "order_id", oid);
+        demo_req_str(req, "order_id", oid);
     return req;
 }
 
-static json_object *payer_request(const char *buyer, long long amount)
+json_object *demo_payer_request(const char *buyer, long long amount)
 {
-    json_object *req = req_new();
+    json_object *req = demo_req_new();
 
     if (req == NULL)
         return NULL;
-    req_str(req, "buyer_id", buyer);
+    demo_req_str(req, "buyer_id", buyer);
     if (amount > 0)
-        req_int(req, "amount", amount);
+        demo_req_int(req, "amount", amount);
     return req;
 }
 
 /* Calls and releases the request. NULL req (allocation failure) fails. */
-static json_object *demo_run_ex(demo *d, const char *opname, pmp_operation_fn fn,
-                                json_object *req, const char *const *keys,
-                                demo_describe_fn describe)
+json_object *demo_run_ex(demo *d, const char *opname, pmp_operation_fn fn, json_object *req,
+                         const char *const *keys, demo_describe_fn describe)
 {
     json_object *res;
 
@@ -825,8 +777,8 @@ static json_object *demo_run_ex(demo *d, const char *opname, pmp_operation_fn fn
     return res;
 }
 
-static json_object *demo_run(demo *d, const char *opname, pmp_operation_fn fn, json_object *req,
-                             const char *const *keys)
+json_object *demo_run(demo *d, const char *opname, pmp_operation_fn fn, json_object *req,
+                      const char *const *keys)
 {
     return demo_run_ex(d, opname, fn, req, keys, NULL);
 }
@@ -854,13 +806,13 @@ static void describe_features(demo *d, json_object *res)
                                            "payer_enrollment", NULL};
     size_t i;
 
-    (void)fprintf(d->out, "    %ssupports:%s ", c_dim(d), c_off(d));
+    (void)fprintf(d->out, "    %ssupports:%s ", demo_dim(d), demo_off(d));
     for (i = 0; features[i] != NULL; i++)
-        if (jbool(res, features[i]) == 1)
+        if (demo_jbool(res, features[i]) == 1)
             (void)fprintf(d->out, " %s", features[i]);
-    (void)fprintf(d->out, "\n    %sdoes not:%s ", c_dim(d), c_off(d));
+    (void)fprintf(d->out, "\n    %sdoes not:%s ", demo_dim(d), demo_off(d));
     for (i = 0; features[i] != NULL; i++)
-        if (jbool(res, features[i]) == 0)
+        if (demo_jbool(res, features[i]) == 0)
             (void)fprintf(d->out, " %s", features[i]);
     (void)fprintf(d->out, "\n");
 }
@@ -872,14 +824,14 @@ static int step_capabilities(demo *d)
     json_object *res;
 
     demo_headline(d, "What can this payment method do?  (capabilities, sends nothing)");
-    res = demo_run_ex(d, "capabilities", d->api->capabilities, req_new(), keys,
+    res = demo_run_ex(d, "capabilities", d->api->capabilities, demo_req_new(), keys,
                       describe_features);
     if (res != NULL) {
-        expect_str(d, res, "status", "ok");
-        expect_str(d, res, "method", "paid");
-        expect_bool(d, res, "payer_enrollment", 1);
-        expect_bool(d, res, "void", 1);
-        if (jget(res, "gateway_calls") == NULL || calls_contain(res, "SavePaidBuyer"))
+        demo_expect_str(d, res, "status", "ok");
+        demo_expect_str(d, res, "method", "paid");
+        demo_expect_bool(d, res, "payer_enrollment", 1);
+        demo_expect_bool(d, res, "void", 1);
+        if (demo_jget(res, "gateway_calls") == NULL || calls_contain(res, "SavePaidBuyer"))
             demo_fail(d, "capabilities must report an empty gateway_calls");
         if (d->sandbox_ops[0] != '\0')
             demo_fail(d, "capabilities sent requests to the gateway: %s", d->sandbox_ops);
@@ -895,12 +847,12 @@ static int step_enroll_a(demo *d)
 
     demo_headline(d, "Enroll buyer 株式会社デモ商事 (demo@example.jp) for credit screening");
     res = demo_run(d, "enroll", d->api->enroll,
-                   enroll_request(BUYER_A, "株式会社デモ商事", "カブシキガイシャデモショウジ",
-                                  "demo@example.jp"),
+                   demo_enroll_request(BUYER_A, "株式会社デモ商事", "カブシキガイシャデモショウジ",
+                                       "demo@example.jp"),
                    k_buyer);
     if (res != NULL) {
-        expect_str(d, res, "status", "approved");
-        expect_str(d, res, "buyer_id", BUYER_A);
+        demo_expect_str(d, res, "status", "approved");
+        demo_expect_str(d, res, "buyer_id", BUYER_A);
         if (!sandbox_saw(d, "SavePaidBuyer") && d->admin != NULL)
             demo_fail(d, "the sandbox did not receive SavePaidBuyer");
     }
@@ -914,13 +866,13 @@ static int step_payer_status_a(demo *d)
     json_object *res;
 
     demo_headline(d, "At checkout: may %s pay %s JPY by invoice?", BUYER_A,
-                  fmt_yen(120000, y, sizeof(y)));
-    res = demo_run(d, "payer_status", d->api->payer_status, payer_request(BUYER_A, 120000),
+                  host_fmt_yen(120000, y, sizeof(y)));
+    res = demo_run(d, "payer_status", d->api->payer_status, demo_payer_request(BUYER_A, 120000),
                    k_buyer);
     if (res != NULL) {
-        expect_str(d, res, "status", "approved");
-        expect_bool(d, res, "eligible", 1);
-        expect_int(d, res, "rest_amount", BUYER_A_LINE);
+        demo_expect_str(d, res, "status", "approved");
+        demo_expect_bool(d, res, "eligible", 1);
+        demo_expect_int(d, res, "rest_amount", BUYER_A_LINE);
     }
     json_object_put(res);
     return demo_verdict(d, "eligible; the whole 1,000,000 JPY line is still free");
@@ -931,16 +883,17 @@ static int step_authorize(demo *d)
     char oid[40];
     json_object *res;
 
-    order_id(d, 1, oid, sizeof(oid));
+    demo_order_id(d, 1, oid, sizeof(oid));
     demo_headline(d, "Place order %s: 100,000 JPY + 10,000 tax and shipping", oid);
     res = demo_run(d, "authorize", d->api->authorize,
-                   authorize_request(oid, BUYER_A, 100000, 10000, "コピー用紙 A4 10箱"), k_order);
+                   demo_authorize_request(oid, BUYER_A, 100000, 10000, "コピー用紙 A4 10箱"),
+                   k_order);
     if (res != NULL) {
-        expect_str(d, res, "status", "authorized");
-        expect_str(d, res, "order_id", oid);
-        expect_int(d, res, "amount", 100000);
-        expect_int(d, res, "tax", 10000);
-        expect_bool(d, res, "replayed", 0);
+        demo_expect_str(d, res, "status", "authorized");
+        demo_expect_str(d, res, "order_id", oid);
+        demo_expect_int(d, res, "amount", 100000);
+        demo_expect_int(d, res, "tax", 10000);
+        demo_expect_bool(d, res, "replayed", 0);
         if (!calls_contain(res, "EntryTranPaid") || !calls_contain(res, "ExecTranPaid"))
             demo_fail(d, "expected gateway_calls EntryTranPaid and ExecTranPaid");
         if (d->admin != NULL && !sandbox_saw(d, "ExecTranPaid"))
@@ -955,12 +908,12 @@ static int step_capture(demo *d)
     char oid[40];
     json_object *res;
 
-    order_id(d, 1, oid, sizeof(oid));
+    demo_order_id(d, 1, oid, sizeof(oid));
     demo_headline(d, "The goods shipped: report shipping for %s (fixes the sale)", oid);
-    res = demo_run(d, "capture", d->api->capture, order_request(oid), k_order);
+    res = demo_run(d, "capture", d->api->capture, demo_order_request(oid), k_order);
     if (res != NULL) {
-        expect_str(d, res, "status", "captured");
-        expect_int(d, res, "amount", 100000);
+        demo_expect_str(d, res, "status", "captured");
+        demo_expect_int(d, res, "amount", 100000);
         if (d->admin != NULL && !sandbox_saw(d, "PaidSales"))
             demo_fail(d, "the sandbox did not receive PaidSales");
     }
@@ -974,15 +927,15 @@ static int step_status(demo *d)
     json_object *res;
     const char *code;
 
-    order_id(d, 1, oid, sizeof(oid));
+    demo_order_id(d, 1, oid, sizeof(oid));
     demo_headline(d, "Ask the gateway for the authoritative state of %s", oid);
-    res = demo_run(d, "status", d->api->status, order_request(oid), k_status);
+    res = demo_run(d, "status", d->api->status, demo_order_request(oid), k_status);
     if (res != NULL) {
-        expect_str(d, res, "status", "captured");
-        expect_str(d, res, "buyer_id", BUYER_A);
-        expect_int(d, res, "amount", 100000);
-        expect_int(d, res, "tax", 10000);
-        code = jstr(res, "paid_code");
+        demo_expect_str(d, res, "status", "captured");
+        demo_expect_str(d, res, "buyer_id", BUYER_A);
+        demo_expect_int(d, res, "amount", 100000);
+        demo_expect_int(d, res, "tax", 10000);
+        code = demo_jstr(res, "paid_code");
         if (code == NULL || code[0] == '\0')
             demo_fail(d, "expected a non-empty paid_code");
     }
@@ -995,14 +948,15 @@ static int step_replay(demo *d)
     char oid[40];
     json_object *res;
 
-    order_id(d, 1, oid, sizeof(oid));
+    demo_order_id(d, 1, oid, sizeof(oid));
     demo_headline(d, "The shop retries: authorize %s again (same order ID)", oid);
     res = demo_run(d, "authorize", d->api->authorize,
-                   authorize_request(oid, BUYER_A, 100000, 10000, "コピー用紙 A4 10箱"), k_order);
+                   demo_authorize_request(oid, BUYER_A, 100000, 10000, "コピー用紙 A4 10箱"),
+                   k_order);
     if (res != NULL) {
-        expect_bool(d, res, "replayed", 1);
-        expect_str(d, res, "status", "captured");
-        expect_str(d, res, "gateway_status", "SALES");
+        demo_expect_bool(d, res, "replayed", 1);
+        demo_expect_str(d, res, "status", "captured");
+        demo_expect_str(d, res, "gateway_status", "SALES");
         /* The plugin may try EntryTranPaid and let the gateway refuse the
          * duplicate OrderID (E01040010); what must not happen is a second
          * transaction or a second order against the line. */
@@ -1024,21 +978,21 @@ static int step_rejected_buyer(demo *d)
 
     demo_headline(d, "A second buyer (reject@example.jp) fails screening and cannot order");
     res = demo_run(d, "enroll", d->api->enroll,
-                   enroll_request(BUYER_B, "株式会社リジェクト商会",
-                                  "カブシキガイシャリジェクトショウカイ", "reject@example.jp"),
+                   demo_enroll_request(BUYER_B, "株式会社リジェクト商会",
+                                       "カブシキガイシャリジェクトショウカイ", "reject@example.jp"),
                    k_buyer);
     if (res != NULL)
-        expect_str(d, res, "status", "rejected");
+        demo_expect_str(d, res, "status", "rejected");
     json_object_put(res);
     if (d->failure[0] != '\0')
         return demo_verdict(d, "");
 
-    order_id(d, 2, oid, sizeof(oid));
+    demo_order_id(d, 2, oid, sizeof(oid));
     res = demo_run(d, "authorize", d->api->authorize,
-                   authorize_request(oid, BUYER_B, 50000, 5000, "トナー 2本"), k_order);
+                   demo_authorize_request(oid, BUYER_B, 50000, 5000, "トナー 2本"), k_order);
     if (res != NULL) {
-        expect_str(d, res, "status", "declined");
-        expect_str(d, res, "decline.reason", "buyer_not_approved");
+        demo_expect_str(d, res, "status", "declined");
+        demo_expect_str(d, res, "decline.reason", "buyer_not_approved");
     }
     json_object_put(res);
     return demo_verdict(d, "rejected at screening; the order was declined, not an error");
@@ -1052,24 +1006,24 @@ static int step_over_line(demo *d)
     char y[32];
     json_object *res;
 
-    order_id(d, 3, oid, sizeof(oid));
+    demo_order_id(d, 3, oid, sizeof(oid));
     demo_headline(d, "Order %s for %s JPY: more than %s's remaining line", oid,
-                  fmt_yen(amount, y, sizeof(y)), BUYER_A);
-    res = demo_run(d, "payer_status", d->api->payer_status, payer_request(BUYER_A, amount),
+                  host_fmt_yen(amount, y, sizeof(y)), BUYER_A);
+    res = demo_run(d, "payer_status", d->api->payer_status, demo_payer_request(BUYER_A, amount),
                    k_buyer);
     if (res != NULL) {
-        expect_int(d, res, "rest_amount", BUYER_A_LINE - spent);
-        expect_bool(d, res, "eligible", 0);
+        demo_expect_int(d, res, "rest_amount", BUYER_A_LINE - spent);
+        demo_expect_bool(d, res, "eligible", 0);
     }
     json_object_put(res);
     if (d->failure[0] != '\0')
         return demo_verdict(d, "");
 
     res = demo_run(d, "authorize", d->api->authorize,
-                   authorize_request(oid, BUYER_A, amount, 0, "複合機 1台"), k_order);
+                   demo_authorize_request(oid, BUYER_A, amount, 0, "複合機 1台"), k_order);
     if (res != NULL) {
-        expect_str(d, res, "status", "declined");
-        expect_str(d, res, "decline.reason", "credit_line_exceeded");
+        demo_expect_str(d, res, "status", "declined");
+        demo_expect_str(d, res, "decline.reason", "credit_line_exceeded");
     }
     json_object_put(res);
     return demo_verdict(d, "declined for lack of line (the checkout would offer another method)");
@@ -1082,8 +1036,8 @@ static long long demo_rest(demo *d)
     json_object *res;
     long long rest = -1;
 
-    res = demo_run(d, "payer_status", d->api->payer_status, payer_request(BUYER_A, 0), keys);
-    if (res != NULL && jint(res, "rest_amount", &rest) != 0) {
+    res = demo_run(d, "payer_status", d->api->payer_status, demo_payer_request(BUYER_A, 0), keys);
+    if (res != NULL && demo_jint(res, "rest_amount", &rest) != 0) {
         demo_fail(d, "payer_status has no rest_amount");
         rest = -1;
     }
@@ -1104,16 +1058,17 @@ static int step_void(demo *d)
     long long after;
     json_object *res;
 
-    order_id(d, 4, oid, sizeof(oid));
+    demo_order_id(d, 4, oid, sizeof(oid));
     demo_headline(d, "Order %s (200,000 + 20,000), then cancel it before shipping", oid);
     before = demo_rest(d);
     if (before < 0)
         return demo_verdict(d, "");
 
-    res = demo_run(d, "authorize", d->api->authorize,
-                   authorize_request(oid, BUYER_A, amount, tax, "オフィスチェア 4脚"), k_order);
+    res =
+        demo_run(d, "authorize", d->api->authorize,
+                 demo_authorize_request(oid, BUYER_A, amount, tax, "オフィスチェア 4脚"), k_order);
     if (res != NULL)
-        expect_str(d, res, "status", "authorized");
+        demo_expect_str(d, res, "status", "authorized");
     json_object_put(res);
     if (d->failure[0] != '\0')
         return demo_verdict(d, "");
@@ -1124,9 +1079,9 @@ static int step_void(demo *d)
     if (d->failure[0] != '\0')
         return demo_verdict(d, "");
 
-    res = demo_run(d, "void", d->api->void_order, order_request(oid), k_order);
+    res = demo_run(d, "void", d->api->void_order, demo_order_request(oid), k_order);
     if (res != NULL) {
-        expect_str(d, res, "status", "voided");
+        demo_expect_str(d, res, "status", "voided");
         if (d->admin != NULL && !sandbox_saw(d, "PaidCancel"))
             demo_fail(d, "the sandbox did not receive PaidCancel");
     }
@@ -1138,8 +1093,8 @@ static int step_void(demo *d)
         demo_fail(d, "expected the line back at %lld after the void, got %lld", before, after);
     if (d->failure[0] == '\0')
         (void)fprintf(d->out, "    rest of the line: %s -> %s (order held) -> %s (voided)\n",
-                      fmt_yen(before, y1, sizeof(y1)), fmt_yen(held, y2, sizeof(y2)),
-                      fmt_yen(after, y3, sizeof(y3)));
+                      host_fmt_yen(before, y1, sizeof(y1)), host_fmt_yen(held, y2, sizeof(y2)),
+                      host_fmt_yen(after, y3, sizeof(y3)));
     return demo_verdict(d, "voided; the reserved 220,000 JPY went back to the buyer's line");
 }
 
@@ -1148,7 +1103,7 @@ static int step_void(demo *d)
  * ---------------------------------------------------------------------- */
 
 /* A YAML double-quoted scalar, so that any path or URL stays one value. */
-static void yaml_quoted(FILE *f, const char *s)
+static void demo_yaml_quoted(FILE *f, const char *s)
 {
     (void)fputc('"', f);
     for (; *s != '\0'; s++) {
@@ -1164,15 +1119,14 @@ static void yaml_quoted(FILE *f, const char *s)
     (void)fputc('"', f);
 }
 
-/* Writes <workdir>/config.yaml (mode 0600: it holds the shop password). */
-static int write_config(const char *workdir, const host_sandbox *sb, int32_t log_level,
-                        char *path, size_t path_size, char *msg, size_t msg_size)
+int demo_write_config(const char *workdir, const char *name, const host_sandbox *sb,
+                      int32_t log_level, char *path, size_t path_size, char *msg, size_t msg_size)
 {
     FILE *f;
     int fd;
     int n;
 
-    n = snprintf(path, path_size, "%s/config.yaml", workdir);
+    n = snprintf(path, path_size, "%s/%s", workdir, name);
     if (n < 0 || (size_t)n >= path_size) {
         (void)snprintf(msg, msg_size, "config path too long");
         return -1;
@@ -1189,9 +1143,9 @@ static int write_config(const char *workdir, const host_sandbox *sb, int32_t log
         return -1;
     }
     (void)fprintf(f, "# Written by pmp-host demo for a throwaway sandbox.\ngateway:\n  base_url: ");
-    yaml_quoted(f, sb->url);
+    demo_yaml_quoted(f, sb->url);
     (void)fprintf(f, "\n  ca_file: ");
-    yaml_quoted(f, sb->ca_file);
+    demo_yaml_quoted(f, sb->ca_file);
     (void)fprintf(f, "\n  connect_timeout_ms: 5000\n  timeout_ms: 15000\n"
                      "shop:\n  id: %s\n  password: %s\n"
                      "logging:\n  level: %s\n",
@@ -1233,18 +1187,32 @@ static void signals_restore(const demo_signals *s)
 
 static int run_story(demo *d)
 {
-    int (*const steps[DEMO_STEPS])(demo *) = {
-        step_capabilities, step_enroll_a,       step_payer_status_a, step_authorize,
-        step_capture,      step_status,         step_replay,         step_rejected_buyer,
-        step_over_line,    step_void,
+    int (*const steps[DEMO_SALE_STEPS])(demo *) = {
+        step_capabilities, step_enroll_a, step_payer_status_a, step_authorize, step_capture,
+        step_status,       step_replay,   step_rejected_buyer, step_over_line, step_void,
     };
     int i;
 
-    for (i = 0; i < DEMO_STEPS; i++) {
+    for (i = 0; i < DEMO_SALE_STEPS; i++) {
         if (steps[i](d) != 0)
             return -1;
     }
-    return 0;
+    return demo_month_run(d);
+}
+
+void demo_sandbox_stop(host_sandbox *sb)
+{
+    int status = host_sandbox_stop(sb);
+
+    /* SIGTERM is how we stop it; anything else (a crash, a sanitizer
+     * report at exit) is the sandbox's defect and worth a line. */
+    if (status != -1 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
+        !(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)) {
+        char how[128];
+
+        host_wait_status_describe(status, how, sizeof(how));
+        (void)fprintf(stderr, "pmp-host demo: note: the sandbox %s when stopped\n", how);
+    }
 }
 
 int host_demo_run(const host_options *opts)
@@ -1265,13 +1233,15 @@ int host_demo_run(const host_options *opts)
     time_t now;
     int ret = HOST_EXIT_FAIL;
     int32_t rc;
-    int status;
 
     memset(&sb, 0, sizeof(sb));
     memset(&d, 0, sizeof(d));
     memset(&err, 0, sizeof(err));
     err.struct_size = sizeof(err);
     d.out = stdout;
+    d.cancel = &demo_signal;
+    d.log_level = opts->log_level;
+    d.sale_sandbox = &sb;
     {
         const char *term = getenv("TERM");
 
@@ -1317,7 +1287,7 @@ int host_demo_run(const host_options *opts)
     }
 
     (void)fprintf(d.out, "%sPaid (GMO-PG BtoB invoice) through the pmp plugin ABI: demo%s\n",
-                  c_bold(&d), c_off(&d));
+                  demo_bold(&d), demo_off(&d));
 
     /* Load the plugin first: if it is missing there is no point starting
      * a server. */
@@ -1327,6 +1297,8 @@ int host_demo_run(const host_options *opts)
         goto out_curl_cleanup;
     }
     d.api = pmp_loader_api(loader);
+    d.loader = loader;
+    d.sandbox_path = sandbox_path;
     (void)fprintf(d.out, "  plugin    %s (%s %s, ABI %u.%u)\n", pmp_loader_path(loader),
                   d.api->method_name, d.api->plugin_version, (unsigned)d.api->abi_major,
                   (unsigned)d.api->abi_minor);
@@ -1336,6 +1308,7 @@ int host_demo_run(const host_options *opts)
         (void)fprintf(stderr, "pmp-host demo: %s\n", msg);
         goto out_close_loader;
     }
+    d.workdir = workdir;
     if (host_sandbox_start(&sb, sandbox_path, workdir, DEMO_READY_TIMEOUT_MS, &demo_signal, msg,
                            sizeof(msg)) != 0) {
         (void)fprintf(stderr, "pmp-host demo: sandbox %s: %s\n", sandbox_path, msg);
@@ -1346,8 +1319,8 @@ int host_demo_run(const host_options *opts)
     (void)fprintf(d.out, "  work dir  %s (%s)\n", workdir,
                   opts->keep ? "kept" : "removed at the end; --keep keeps it");
 
-    if (write_config(workdir, &sb, opts->log_level, config_path, sizeof(config_path), msg,
-                     sizeof(msg)) != 0) {
+    if (demo_write_config(workdir, "config.yaml", &sb, opts->log_level, config_path,
+                          sizeof(config_path), msg, sizeof(msg)) != 0) {
         (void)fprintf(stderr, "pmp-host demo: %s\n", msg);
         goto out_stop_sandbox;
     }
@@ -1369,30 +1342,24 @@ int host_demo_run(const host_options *opts)
 
     if (run_story(&d) == 0) {
         (void)fprintf(d.out, "\n%s%sThe story went as expected: all %d steps passed.%s\n",
-                      c_bold(&d), c_green(&d), DEMO_STEPS, c_off(&d));
+                      demo_bold(&d), demo_green(&d), DEMO_STEPS, demo_off(&d));
         ret = HOST_EXIT_OK;
     } else {
-        (void)fprintf(d.out, "\n%s%sThe demo FAILED at step %d/%d: %s%s\n", c_bold(&d),
-                      c_red(&d), d.step, DEMO_STEPS, d.failure, c_off(&d));
+        (void)fprintf(d.out, "\n%s%sThe demo FAILED at step %d/%d: %s%s\n", demo_bold(&d),
+                      demo_red(&d), d.step, DEMO_STEPS, d.failure, demo_off(&d));
         (void)fprintf(d.out, "  last lines of the sandbox's output:\n");
-        host_sandbox_log_tail(&sb, d.out, "  sandbox| ", 10);
+        host_sandbox_log_tail(demo_month_sandbox(&d) != NULL ? demo_month_sandbox(&d) : &sb, d.out,
+                              "  sandbox| ", 10);
     }
 
     host_admin_close(d.admin);
     d.admin = NULL;
+    /* The month's receiver uses its context: stop it first. */
+    demo_month_cleanup(&d);
     pmp_loader_ctx_close(lctx);
     lctx = NULL;
 out_stop_sandbox:
-    status = host_sandbox_stop(&sb);
-    /* SIGTERM is how we stop it; anything else (a crash, a sanitizer
-     * report at exit) is the sandbox's defect and worth a line. */
-    if (status != -1 && !(WIFEXITED(status) && WEXITSTATUS(status) == 0) &&
-        !(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM)) {
-        char how[128];
-
-        host_wait_status_describe(status, how, sizeof(how));
-        (void)fprintf(stderr, "pmp-host demo: note: the sandbox %s when stopped\n", how);
-    }
+    demo_sandbox_stop(&sb);
     if (workdir != NULL && !opts->keep && host_workdir_remove(workdir) != 0)
         (void)fprintf(stderr, "pmp-host demo: could not remove %s completely\n", workdir);
     free(workdir);

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "pmp.h"
 
@@ -73,5 +74,18 @@ const char *host_resolve_config(const host_options *opts);
 
 /* The demo: pmp-host demo [...]. Returns an exit code. */
 int host_demo_run(const host_options *opts);
+
+/* pmp-host [global options] receive [...] and clock [...]: argv[0] is the
+ * command's name. Return the exit status. */
+int host_receive_main(const host_options *opts, int argc, char **argv);
+int host_clock_main(const host_options *opts, int argc, char **argv);
+
+/* 1234567 -> "1,234,567" in buf; returns buf. */
+const char *host_fmt_yen(long long v, char *buf, size_t size);
+
+struct json_object;
+/* Prints the events of a clock/advance or clock/set answer of the sandbox,
+ * one line each, every line starting with indent. Returns how many. */
+int host_clock_print_events(FILE *f, struct json_object *answer, const char *indent);
 
 #endif /* PMP_HOST_H */

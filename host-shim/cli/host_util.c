@@ -159,3 +159,26 @@ int host_default_path(const char *env_name, const char *build_rel, const char *i
     n = snprintf(buf, size, "%s", installed);
     return n >= 0 && (size_t)n < size ? 0 : -1;
 }
+
+const char *host_fmt_yen(long long v, char *buf, size_t size)
+{
+    char digits[32];
+    char tmp[48];
+    size_t n;
+    size_t i;
+    size_t o = 0;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    (void)snprintf(digits, sizeof(digits), "%llu", u);
+    n = strlen(digits);
+    if (v < 0)
+        tmp[o++] = '-';
+    for (i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            tmp[o++] = ',';
+        tmp[o++] = digits[i];
+    }
+    tmp[o] = '\0';
+    (void)snprintf(buf, size, "%s", tmp);
+    return buf;
+}

@@ -5,6 +5,9 @@
  *   pmp-host [--plugin PATH] [--config FILE] [--log-level LEVEL]
  *            OPERATION [JSON | @file | -]
  *   pmp-host [--plugin PATH] [--log-level LEVEL] demo [--sandbox PATH] [--keep]
+ *   pmp-host [...] bulk FILE [...]       (bulk.c)
+ *   pmp-host [...] receive [...]         (receive.c, receiver.c)
+ *   pmp-host [--config FILE] clock [...] (clock.c)
  *
  * The operation mode prints exactly one JSON line on stdout so that scripts
  * can parse it; plugin log lines go to stderr.
@@ -42,6 +45,10 @@ static void usage(FILE *f)
         "       pmp-host [--plugin PATH] [--config FILE] [--log-level LEVEL] bulk FILE\n"
         "                [--concurrency N] [--out RESULTS] [--resume] [...]"
         "   (see bulk --help)\n"
+        "       pmp-host [--plugin PATH] [--config FILE] receive [--port N] [--out FILE]\n"
+        "                [--ready-file F] [--max N] [...]   (see receive --help)\n"
+        "       pmp-host [--config FILE] clock [show | advance DAYS[d|h|m|s] |\n"
+        "                set yyyy-MM-ddTHH:mm:ss] [--json]   (see clock --help)\n"
         "\n"
         "OPERATION: capabilities enroll payer_status authorize capture void refund\n"
         "           adjust status notify\n"
@@ -166,9 +173,9 @@ typedef struct host_args {
     const char *operation;
     const char *request; /* inline, @file or - */
     const char *headers; /* notify: inline or @file */
-    /* bulk: its own arguments, from "bulk" on */
-    int bulk_argc;
-    char **bulk_argv;
+    /* bulk, receive, clock: their own arguments, from the command's name on */
+    int sub_argc;
+    char **sub_argv;
 } host_args;
 
 /* Takes the value of --name VALUE or --name=VALUE. Returns NULL (and prints)
@@ -260,11 +267,13 @@ static int parse_args(int argc, char **argv, host_args *a)
             }
             continue;
         }
-        if (positional == 0 && strcmp(arg, "bulk") == 0) {
-            /* bulk parses the rest itself: it has options of its own. */
+        if (positional == 0 && (strcmp(arg, "bulk") == 0 || strcmp(arg, "receive") == 0 ||
+                                strcmp(arg, "clock") == 0)) {
+            /* These parse the rest themselves: they have options of their
+             * own. */
             a->operation = arg;
-            a->bulk_argc = argc - i;
-            a->bulk_argv = argv + i;
+            a->sub_argc = argc - i;
+            a->sub_argv = argv + i;
             break;
         }
         if (positional == 0)
@@ -294,7 +303,7 @@ static int parse_args(int argc, char **argv, host_args *a)
         (void)fprintf(stderr, "pmp-host: --sandbox and --keep belong to demo\n");
         return -1;
     }
-    if (a->bulk_argv != NULL) {
+    if (a->sub_argv != NULL) {
         if (a->headers != NULL) {
             (void)fprintf(stderr, "pmp-host: --headers belongs to notify\n");
             return -1;
@@ -441,7 +450,11 @@ int main(int argc, char **argv)
     }
     if (strcmp(a.operation, "demo") == 0)
         return host_demo_run(&a.opts);
-    if (a.bulk_argv != NULL)
-        return host_bulk_main(&a.opts, a.bulk_argc, a.bulk_argv);
+    if (a.sub_argv != NULL && strcmp(a.operation, "bulk") == 0)
+        return host_bulk_main(&a.opts, a.sub_argc, a.sub_argv);
+    if (a.sub_argv != NULL && strcmp(a.operation, "receive") == 0)
+        return host_receive_main(&a.opts, a.sub_argc, a.sub_argv);
+    if (a.sub_argv != NULL && strcmp(a.operation, "clock") == 0)
+        return host_clock_main(&a.opts, a.sub_argc, a.sub_argv);
     return run_operation(&a);
 }

@@ -90,9 +90,9 @@ int host_admin_open(const char *base_url, const char *ca_file, host_admin **out,
         (void)snprintf(msg, msg_size, "cannot derive the admin URL from %s", base_url);
         goto fail_free_admin;
     }
-    admin->ca_file = strdup(ca_file);
+    admin->ca_file = ca_file != NULL ? strdup(ca_file) : NULL;
     admin->curl = curl_easy_init();
-    if (admin->ca_file == NULL || admin->curl == NULL) {
+    if ((ca_file != NULL && admin->ca_file == NULL) || admin->curl == NULL) {
         (void)snprintf(msg, msg_size, "out of memory");
         goto fail_free_admin;
     }
@@ -151,7 +151,8 @@ int host_admin_call(host_admin *admin, const char *method, const char *path, jso
     /* Checked one by one: a silently ignored option could mean an
      * unverified connection. */
     if (curl_easy_setopt(admin->curl, CURLOPT_URL, url) != CURLE_OK ||
-        curl_easy_setopt(admin->curl, CURLOPT_CAINFO, admin->ca_file) != CURLE_OK ||
+        (admin->ca_file != NULL &&
+         curl_easy_setopt(admin->curl, CURLOPT_CAINFO, admin->ca_file) != CURLE_OK) ||
         curl_easy_setopt(admin->curl, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
         curl_easy_setopt(admin->curl, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
         curl_easy_setopt(admin->curl, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
@@ -180,7 +181,17 @@ int host_admin_call(host_admin *admin, const char *method, const char *path, jso
     }
     (void)curl_easy_getinfo(admin->curl, CURLINFO_RESPONSE_CODE, &http);
     if (http != 200) {
-        (void)snprintf(msg, msg_size, "%s %s: HTTP %ld", method, url, http);
+        /* The admin API explains a refusal as {"error":"..."}. */
+        json_object *why = json_tokener_parse(body.data != NULL ? body.data : "");
+        json_object *text = NULL;
+
+        if (why != NULL && json_object_object_get_ex(why, "error", &text) &&
+            json_object_is_type(text, json_type_string))
+            (void)snprintf(msg, msg_size, "%s %s: HTTP %ld: %.300s", method, url, http,
+                           json_object_get_string(text));
+        else
+            (void)snprintf(msg, msg_size, "%s %s: HTTP %ld", method, url, http);
+        json_object_put(why);
         goto out_free_body;
     }
 

@@ -13,7 +13,8 @@ typedef struct host_admin host_admin;
 
 /* Prepares a client for the admin endpoints of the sandbox whose protocol
  * base is base_url (".../payment/"): the admin root is its parent. TLS is
- * verified against ca_file only. The caller must have called
+ * verified against ca_file only (NULL: the system's CAs). The caller must
+ * have called
  * curl_global_init(). Returns 0, or -1 with msg set. */
 int host_admin_open(const char *base_url, const char *ca_file, host_admin **out, char *msg,
                     size_t msg_size);
@@ -26,7 +27,8 @@ int host_admin_requests(host_admin *admin, long long since, json_object **out, c
 
 /* method ("GET", "POST" with an empty body, or "DELETE") <admin root>/<path>, e.g.
  * "_sandbox/transactions", and parse the JSON answer (HTTP 200 only) into
- * *out, which the caller releases. Returns 0, or -1 with msg set. */
+ * *out, which the caller releases. Returns 0, or -1 with msg set (for
+ * another HTTP status: with the sandbox's "error" text). */
 int host_admin_call(host_admin *admin, const char *method, const char *path, json_object **out,
                     char *msg, size_t msg_size);
 

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -120,9 +121,32 @@ void host_wait_status_describe(int status, char *buf, size_t size)
 int host_sandbox_start(host_sandbox *sb, const char *exe, const char *workdir, int timeout_ms,
                        const volatile sig_atomic_t *cancel, char *msg, size_t msg_size)
 {
+    return host_sandbox_start_ex(sb, exe, workdir, NULL, NULL, timeout_ms, cancel, msg, msg_size);
+}
+
+/* "<name>-<file>" or "<file>" */
+static char *named_path(const char *dir, const char *name, const char *file)
+{
+    size_t n;
+    char *s;
+
+    if (name == NULL)
+        return dup_printf_path(dir, file);
+    n = strlen(dir) + 1 + strlen(name) + 1 + strlen(file) + 1;
+    s = malloc(n);
+    if (s != NULL)
+        (void)snprintf(s, n, "%s/%s-%s", dir, name, file);
+    return s;
+}
+
+int host_sandbox_start_ex(host_sandbox *sb, const char *exe, const char *workdir, const char *name,
+                          const char *const *extra_args, int timeout_ms,
+                          const volatile sig_atomic_t *cancel, char *msg, size_t msg_size)
+{
     char *state_dir = NULL;
     char *ready_file = NULL;
-    char *argv[12];
+    char *argv[11 + HOST_SANDBOX_EXTRA_MAX];
+    size_t nextra = 0;
     int log_fd = -1;
     int null_fd = -1;
     int exec_pipe[2] = {-1, -1};
@@ -133,9 +157,15 @@ int host_sandbox_start(host_sandbox *sb, const char *exe, const char *workdir, i
     long long deadline;
     int ret = -1;
 
-    sb->log_path = dup_printf_path(workdir, "sandbox.log");
-    state_dir = dup_printf_path(workdir, "state");
-    ready_file = dup_printf_path(workdir, "ready");
+    while (extra_args != NULL && extra_args[nextra] != NULL)
+        nextra++;
+    if (nextra > HOST_SANDBOX_EXTRA_MAX) {
+        (void)snprintf(msg, msg_size, "too many sandbox arguments");
+        return -1;
+    }
+    sb->log_path = named_path(workdir, name, "sandbox.log");
+    state_dir = named_path(workdir, name, "state");
+    ready_file = named_path(workdir, name, "ready");
     if (sb->log_path == NULL || state_dir == NULL || ready_file == NULL) {
         (void)snprintf(msg, msg_size, "out of memory");
         goto out_free_paths;
@@ -183,7 +213,13 @@ int host_sandbox_start(host_sandbox *sb, const char *exe, const char *workdir, i
     argv[7] = (char *)"--ready-file";
     argv[8] = ready_file;
     argv[9] = (char *)"--quiet";
-    argv[10] = NULL;
+    {
+        size_t i;
+
+        for (i = 0; i < nextra; i++)
+            argv[10 + i] = (char *)(uintptr_t)extra_args[i];
+        argv[10 + nextra] = NULL;
+    }
 
     (void)fflush(NULL); /* do not let the child inherit and repeat our buffers */
     pid = fork();

@@ -29,6 +29,18 @@ typedef struct host_sandbox {
 int host_sandbox_start(host_sandbox *sb, const char *exe, const char *workdir, int timeout_ms,
                        const volatile sig_atomic_t *cancel, char *msg, size_t msg_size);
 
+/* Most extra arguments host_sandbox_start_ex() passes on. */
+#define HOST_SANDBOX_EXTRA_MAX 16
+
+/* As host_sandbox_start(), with the files named <workdir>/<name>-state,
+ * <name>-ready and <name>-sandbox.log when name is not NULL (so that two
+ * sandboxes can share a directory), and extra_args (NULL-terminated, at
+ * most HOST_SANDBOX_EXTRA_MAX; may be NULL) appended to the command line,
+ * e.g. --notify-url URL. */
+int host_sandbox_start_ex(host_sandbox *sb, const char *exe, const char *workdir, const char *name,
+                          const char *const *extra_args, int timeout_ms,
+                          const volatile sig_atomic_t *cancel, char *msg, size_t msg_size);
+
 /* SIGTERM, wait up to 5 s, then SIGKILL; reaps the child and frees the
  * strings. Safe on a zeroed or already stopped sb. Returns the child's wait
  * status, or -1 when there was no child. */
