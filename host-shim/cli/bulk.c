@@ -709,30 +709,6 @@ static void bulk_usage(FILE *f)
         BULK_DEFAULT_CONCURRENCY, BULK_MAX_CONCURRENCY);
 }
 
-static int bulk_value(int argc, char **argv, int *i, const char **out)
-{
-    const char *a = argv[*i];
-    const char *eq = strchr(a, '=');
-
-    if (eq != NULL) {
-        *out = eq + 1;
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        (void)fprintf(stderr, "pmp-host: %s needs a value\n", a);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 0;
-}
-
-static int opt_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 static int parse_number(const char *name, const char *v, double min, double max, double *out)
 {
     char *end;
@@ -759,6 +735,7 @@ static int bulk_args(int argc, char **argv, host_options *g, bulk_opts *o)
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v;
         double d;
+        int common;
 
         if (a[0] != '-' || strcmp(a, "-") == 0) {
             if (o->input != NULL) {
@@ -773,8 +750,8 @@ static int bulk_args(int argc, char **argv, host_options *g, bulk_opts *o)
             o->resume = 1;
         } else if (strcmp(a, "--full") == 0) {
             o->full = 1;
-        } else if (opt_is(a, "--concurrency") || opt_is(a, "-j")) {
-            if (bulk_value(argc, argv, &i, &v) != 0 ||
+        } else if (host_opt_is(a, "--concurrency") || host_opt_is(a, "-j")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0 ||
                 parse_number("--concurrency", v, 1, BULK_MAX_CONCURRENCY, &d) != 0 ||
                 d != (int)d) {
                 (void)fprintf(stderr, "pmp-host: --concurrency takes a whole number 1..%d\n",
@@ -782,19 +759,19 @@ static int bulk_args(int argc, char **argv, host_options *g, bulk_opts *o)
                 return -1;
             }
             o->concurrency = (int)d;
-        } else if (opt_is(a, "--out")) {
-            if (bulk_value(argc, argv, &i, &o->out) != 0)
+        } else if (host_opt_is(a, "--out")) {
+            if (host_opt_value(argc, argv, &i, &o->out) != 0)
                 return -1;
-        } else if (opt_is(a, "--max-rate")) {
-            if (bulk_value(argc, argv, &i, &v) != 0 ||
+        } else if (host_opt_is(a, "--max-rate")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0 ||
                 parse_number("--max-rate", v, 0.01, 1e6, &o->max_rate) != 0)
                 return -1;
-        } else if (opt_is(a, "--progress-interval")) {
-            if (bulk_value(argc, argv, &i, &v) != 0 ||
+        } else if (host_opt_is(a, "--progress-interval")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0 ||
                 parse_number("--progress-interval", v, 0.1, 86400, &o->progress_interval) != 0)
                 return -1;
-        } else if (opt_is(a, "--format")) {
-            if (bulk_value(argc, argv, &i, &v) != 0)
+        } else if (host_opt_is(a, "--format")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0)
                 return -1;
             if (strcmp(v, "csv") == 0)
                 o->format = BULK_FORMAT_CSV;
@@ -804,8 +781,8 @@ static int bulk_args(int argc, char **argv, host_options *g, bulk_opts *o)
                 (void)fprintf(stderr, "pmp-host: --format is csv or jsonl\n");
                 return -1;
             }
-        } else if (opt_is(a, "--progress")) {
-            if (bulk_value(argc, argv, &i, &v) != 0)
+        } else if (host_opt_is(a, "--progress")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0)
                 return -1;
             if (strcmp(v, "auto") == 0)
                 o->progress = PROGRESS_AUTO;
@@ -819,21 +796,9 @@ static int bulk_args(int argc, char **argv, host_options *g, bulk_opts *o)
                 (void)fprintf(stderr, "pmp-host: --progress is auto, bar, lines or none\n");
                 return -1;
             }
-        } else if (opt_is(a, "--plugin")) {
-            if (bulk_value(argc, argv, &i, &g->plugin_path) != 0)
+        } else if ((common = host_common_option(argc, argv, &i, g)) != 0) {
+            if (common < 0)
                 return -1;
-        } else if (opt_is(a, "--config")) {
-            if (bulk_value(argc, argv, &i, &g->config_path) != 0)
-                return -1;
-        } else if (opt_is(a, "--log-level")) {
-            if (bulk_value(argc, argv, &i, &v) != 0)
-                return -1;
-            g->log_level = pmp_loader_log_level_parse(v);
-            if (g->log_level < 0) {
-                (void)fprintf(stderr, "pmp-host: unknown log level '%s'\n", v);
-                return -1;
-            }
-            g->log_level_set = 1;
         } else {
             (void)fprintf(stderr, "pmp-host: bulk: unknown option '%s'\n", a);
             return -1;

@@ -301,29 +301,6 @@ typedef struct clock_args {
     int json;
 } clock_args;
 
-static int clock_value(int argc, char **argv, int *i, const char **out)
-{
-    const char *a = argv[*i];
-    const char *eq = strchr(a, '=');
-
-    if (eq != NULL) {
-        *out = eq + 1;
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        (void)fprintf(stderr, "pmp-host: %s needs a value\n", a);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 0;
-}
-
-static int clock_opt_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
 
 /* Returns 0, 1 for --help, -1 on a usage error (printed). */
 static int clock_parse(int argc, char **argv, host_options *g, clock_args *a)
@@ -335,22 +312,16 @@ static int clock_parse(int argc, char **argv, host_options *g, clock_args *a)
     a->action = "show";
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
-        const char *v;
+        int common;
 
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
             clock_usage(stdout);
             return 1;
         } else if (strcmp(arg, "--json") == 0) {
             a->json = 1;
-        } else if (clock_opt_is(arg, "--config")) {
-            if (clock_value(argc, argv, &i, &g->config_path) != 0)
-                return -1;
-        } else if (clock_opt_is(arg, "--plugin")) {
-            /* accepted for symmetry with the other commands; unused */
-            if (clock_value(argc, argv, &i, &g->plugin_path) != 0)
-                return -1;
-        } else if (clock_opt_is(arg, "--log-level")) {
-            if (clock_value(argc, argv, &i, &v) != 0)
+        } else if ((common = host_common_option(argc, argv, &i, g)) != 0) {
+            /* --plugin and --log-level are accepted for symmetry; unused */
+            if (common < 0)
                 return -1;
         } else if (arg[0] == '-' && arg[1] != '\0' && !isdigit((unsigned char)arg[1])) {
             (void)fprintf(stderr, "pmp-host: clock: unknown option '%s'\n", arg);

@@ -49,6 +49,17 @@ typedef struct host_operation {
 
 /* NULL when name is not an operation. */
 const host_operation *host_operation_find(const char *name);
+
+/* Command-line options shared by every command. */
+/** Whether arg is --name or --name=VALUE. */
+int host_opt_is(const char *arg, const char *name);
+/** The value of the option at argv[*i], from --name=VALUE or the next
+ *  argument (advancing *i). 0, or -1 when it is missing (printed). */
+int host_opt_value(int argc, char **argv, int *i, const char **out);
+/** --plugin, --config and --log-level, which every command takes, into g:
+ *  1 when argv[*i] was one of them, 0 when not, -1 on a usage error
+ *  (printed). */
+int host_common_option(int argc, char **argv, int *i, host_options *g);
 /* The function for op in api; NULL for notify (it has another shape). */
 pmp_operation_fn host_operation_fn(const pmp_api *api, const host_operation *op);
 

@@ -178,29 +178,6 @@ typedef struct host_args {
     char **sub_argv;
 } host_args;
 
-/* Takes the value of --name VALUE or --name=VALUE. Returns NULL (and prints)
- * when it is missing. */
-static const char *option_value(int argc, char **argv, int *i, const char *name)
-{
-    const char *arg = argv[*i];
-    size_t n = strlen(name);
-
-    if (arg[n] == '=')
-        return arg + n + 1;
-    if (*i + 1 >= argc) {
-        (void)fprintf(stderr, "pmp-host: %s needs a value\n", name);
-        return NULL;
-    }
-    (*i)++;
-    return argv[*i];
-}
-
-static int option_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
 
 /* Returns 0, 1 for --help/--version (already handled), or -1 on a usage
  * error (already printed). */
@@ -213,6 +190,7 @@ static int parse_args(int argc, char **argv, host_args *a)
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *v;
+        int common;
 
         if (!no_more_options && strcmp(arg, "--") == 0) {
             no_more_options = 1;
@@ -229,34 +207,15 @@ static int parse_args(int argc, char **argv, host_args *a)
                              PMP_ABI_MINOR);
                 return 1;
             }
-            if (option_is(arg, "--plugin")) {
-                v = option_value(argc, argv, &i, "--plugin");
-                if (v == NULL)
+            if ((common = host_common_option(argc, argv, &i, &a->opts)) != 0) {
+                if (common < 0)
                     return -1;
-                a->opts.plugin_path = v;
-            } else if (option_is(arg, "--config")) {
-                v = option_value(argc, argv, &i, "--config");
-                if (v == NULL)
-                    return -1;
-                a->opts.config_path = v;
-            } else if (option_is(arg, "--log-level")) {
-                v = option_value(argc, argv, &i, "--log-level");
-                if (v == NULL)
-                    return -1;
-                a->opts.log_level = pmp_loader_log_level_parse(v);
-                if (a->opts.log_level < 0) {
-                    (void)fprintf(stderr, "pmp-host: unknown log level '%s'\n", v);
-                    return -1;
-                }
-                a->opts.log_level_set = 1;
-            } else if (option_is(arg, "--headers")) {
-                v = option_value(argc, argv, &i, "--headers");
-                if (v == NULL)
+            } else if (host_opt_is(arg, "--headers")) {
+                if (host_opt_value(argc, argv, &i, &v) != 0)
                     return -1;
                 a->headers = v;
-            } else if (option_is(arg, "--sandbox")) {
-                v = option_value(argc, argv, &i, "--sandbox");
-                if (v == NULL)
+            } else if (host_opt_is(arg, "--sandbox")) {
+                if (host_opt_value(argc, argv, &i, &v) != 0)
                     return -1;
                 a->opts.sandbox_path = v;
             } else if (strcmp(arg, "--keep") == 0) {

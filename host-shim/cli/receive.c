@@ -73,29 +73,6 @@ static void receive_usage(FILE *f)
            "start (plugin, configuration, port), 2 usage error.\n");
 }
 
-static int opt_is(const char *arg, const char *name)
-{
-    size_t n = strlen(name);
-
-    return strncmp(arg, name, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
-static int opt_value(int argc, char **argv, int *i, const char **out)
-{
-    const char *a = argv[*i];
-    const char *eq = strchr(a, '=');
-
-    if (eq != NULL) {
-        *out = eq + 1;
-        return 0;
-    }
-    if (*i + 1 >= argc) {
-        (void)fprintf(stderr, "pmp-host: %s needs a value\n", a);
-        return -1;
-    }
-    *out = argv[++*i];
-    return 0;
-}
 
 static int parse_uint(const char *name, const char *v, unsigned long long max,
                       unsigned long long *out)
@@ -126,6 +103,7 @@ static int receive_parse(int argc, char **argv, host_options *g, receive_args *a
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *v;
+        int common;
         unsigned long long n;
 
         if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
@@ -133,38 +111,26 @@ static int receive_parse(int argc, char **argv, host_options *g, receive_args *a
             return 1;
         } else if (strcmp(arg, "--quiet") == 0) {
             a->quiet = 1;
-        } else if (opt_is(arg, "--port")) {
-            if (opt_value(argc, argv, &i, &v) != 0 || parse_uint("--port", v, 65535, &n) != 0)
+        } else if (host_opt_is(arg, "--port")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0 || parse_uint("--port", v, 65535, &n) != 0)
                 return -1;
             a->port = (unsigned)n;
-        } else if (opt_is(arg, "--max")) {
-            if (opt_value(argc, argv, &i, &v) != 0 ||
+        } else if (host_opt_is(arg, "--max")) {
+            if (host_opt_value(argc, argv, &i, &v) != 0 ||
                 parse_uint("--max", v, 1000000000ULL, &a->max) != 0)
                 return -1;
-        } else if (opt_is(arg, "--bind")) {
-            if (opt_value(argc, argv, &i, &a->bind) != 0)
+        } else if (host_opt_is(arg, "--bind")) {
+            if (host_opt_value(argc, argv, &i, &a->bind) != 0)
                 return -1;
-        } else if (opt_is(arg, "--out")) {
-            if (opt_value(argc, argv, &i, &a->out) != 0)
+        } else if (host_opt_is(arg, "--out")) {
+            if (host_opt_value(argc, argv, &i, &a->out) != 0)
                 return -1;
-        } else if (opt_is(arg, "--ready-file")) {
-            if (opt_value(argc, argv, &i, &a->ready_file) != 0)
+        } else if (host_opt_is(arg, "--ready-file")) {
+            if (host_opt_value(argc, argv, &i, &a->ready_file) != 0)
                 return -1;
-        } else if (opt_is(arg, "--plugin")) {
-            if (opt_value(argc, argv, &i, &g->plugin_path) != 0)
+        } else if ((common = host_common_option(argc, argv, &i, g)) != 0) {
+            if (common < 0)
                 return -1;
-        } else if (opt_is(arg, "--config")) {
-            if (opt_value(argc, argv, &i, &g->config_path) != 0)
-                return -1;
-        } else if (opt_is(arg, "--log-level")) {
-            if (opt_value(argc, argv, &i, &v) != 0)
-                return -1;
-            g->log_level = pmp_loader_log_level_parse(v);
-            if (g->log_level < 0) {
-                (void)fprintf(stderr, "pmp-host: unknown log level '%s'\n", v);
-                return -1;
-            }
-            g->log_level_set = 1;
         } else {
             (void)fprintf(stderr, "pmp-host: receive: unknown argument '%s'\n", arg);
             return -1;
