@@ -27,7 +27,6 @@ static pthread_mutex_t g_share_locks[CURL_LOCK_DATA_LAST];
 static struct curl_slist *g_headers;
 static pooled *g_idle;
 static int g_idle_count;
-static long g_connects;
 
 static void share_lock(CURL *h, curl_lock_data data, curl_lock_access access, void *user)
 {
@@ -236,16 +235,6 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
     return gw_buf_append(body, data, n) == 0 ? n : 0;
 }
 
-long gw_http_connects(void)
-{
-    long n;
-
-    pthread_mutex_lock(&g_lock);
-    n = g_connects;
-    pthread_mutex_unlock(&g_lock);
-    return n;
-}
-
 static int classify(CURLcode cc, CURL *easy)
 {
     curl_off_t pretransfer = 0;
@@ -331,9 +320,6 @@ int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, c
     curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &connects);
     reply->elapsed_ms = (double)total_us / 1000.0;
     reply->reused = connects == 0;
-    pthread_mutex_lock(&g_lock);
-    g_connects += connects;
-    pthread_mutex_unlock(&g_lock);
 
     /* Drop per-call pointers before the handle goes back to the pool. */
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, NULL);

@@ -52,7 +52,5 @@ void gw_http_release(void);
 int gw_http_post(const gw_http_opts *opts, const gw_mem *mem, const char *url, const char *body,
                  size_t len, gw_http_reply *reply);
 
-/** Connections opened by this process so far (for tests and benchmarks). */
-long gw_http_connects(void);
 
 #endif
